@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration file (spec/config.md): parsed with libconfig, checked
+ * key by key and type by type (libconfig 1.5 ignores unknown keys itself),
+ * validated against semantics §1 and §9, and reduced to one normalised
+ * record per sandbox (semantics §1.12) with its addresses allocated.
+ *
+ * Usage:
+ *   struct sbgw_config *cfg = sbgw_config_load(path, stderr);
+ *   if (cfg == NULL) ... every problem was printed as FILE:LINE: path: message
+ *   ... use cfg ...
+ *   sbgw_config_free(cfg);
+ *
+ * Loading touches no DPDK state and may run on any thread; a reload builds
+ * a new record and only replaces the running one when it loaded cleanly.
+ * Secret values live only in this record; nothing here prints them.
+ */
+#ifndef SBGW_CONFIG_CONFIG_H
+#define SBGW_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "policy.h"
+
+#define SBGW_SANDBOX_NAME_MAX 64
+#define SBGW_MAX_CONNECTIONS_DEFAULT 256
+#define SBGW_MAX_CONNECTIONS_LIMIT 4096
+#define SBGW_DNS_TIMEOUT_MS_DEFAULT 5000
+#define SBGW_FLOWS_DEFAULT 1048576
+#define SBGW_DEFAULT_CA_CN "microsandbox CA"
+
+struct sbgw_strlist {
+	unsigned int n;
+	char **v;
+};
+
+/* A nameserver as written (semantics §1.9); resolved at start, not here. */
+struct sbgw_nameserver {
+	char host[SBGW_NAME_MAX]; /* an IP literal or a host name */
+	bool is_ip;
+	struct sbgw_addr addr; /* when is_ip */
+	uint16_t port;
+};
+
+struct sbgw_nameservers {
+	unsigned int n;
+	struct sbgw_nameserver *v;
+};
+
+enum sbgw_port_proto {
+	SBGW_PORT_TCP,
+	SBGW_PORT_UDP,
+};
+
+struct sbgw_port_binding {
+	struct sbgw_addr bind;
+	uint16_t host_port;
+	uint16_t guest_port;
+	uint8_t proto; /* enum sbgw_port_proto */
+	unsigned int line;
+};
+
+struct sbgw_dns_config {
+	bool rebind_protection;           /* default true */
+	struct sbgw_nameservers nameservers; /* empty: the gateway's */
+	uint32_t query_timeout_ms;        /* default 5000, >= 1 */
+};
+
+struct sbgw_tls_config {
+	bool enabled; /* a tls group was given, or a secret exists */
+	struct sbgw_strlist bypass; /* canonical: exact names or "*.suffix" */
+	bool verify_upstream;      /* default true */
+	unsigned int n_intercepted_ports;
+	uint16_t *intercepted_ports; /* default { 443 } */
+	bool block_quic;             /* default false (deviation D7) */
+	char *ca_cert, *ca_key;      /* both or neither */
+	char *ca_cn;                 /* NULL: the gateway's */
+};
+
+enum sbgw_violation_action {
+	SBGW_VIOLATION_BLOCK,
+	SBGW_VIOLATION_BLOCK_AND_LOG,
+	SBGW_VIOLATION_BLOCK_AND_TERMINATE,
+	SBGW_VIOLATION_PASSTHROUGH,
+};
+
+/*
+ * A resolved ViolationAction / ViolationPolicy (semantics §1.11, Q7).
+ * PASSTHROUGH carries its host set; the bare "passthrough" string is
+ * passthrough for all hosts.
+ */
+struct sbgw_violation {
+	uint8_t action; /* enum sbgw_violation_action */
+	bool all_hosts;
+	struct sbgw_strlist hosts;    /* exact, canonical */
+	struct sbgw_strlist patterns; /* "*.suffix" or exact, canonical */
+};
+
+struct sbgw_secret {
+	char *env_var;
+	char *value; /* never printed or logged */
+	size_t value_len;
+	char *placeholder; /* default "$MSB_" + env_var */
+	struct sbgw_strlist allow_hosts;
+	struct sbgw_strlist allow_host_patterns;
+	bool require_tls; /* default true */
+	bool has_on_violation;
+	struct sbgw_violation on_violation;
+	struct {
+		bool headers;      /* default true */
+		bool basic_auth;   /* default true */
+		bool query_params; /* default false */
+		bool body;         /* default false */
+	} injection;
+	unsigned int line;
+};
+
+/* Addresses of one sandbox's link (semantics §7, deviation D9). */
+struct sbgw_link {
+	bool nic_present; /* false for the "none" preset (deviation D1) */
+	uint64_t slot4, slot6;
+	struct sbgw_cidr net4;   /* the /30 */
+	struct sbgw_addr gw4, guest4;
+	struct sbgw_cidr net6;   /* the /64 */
+	struct sbgw_addr gw6, guest6;
+	struct sbgw_mac gw_mac, guest_mac;
+	uint16_t mtu; /* 1500 */
+};
+
+struct sbgw_network {
+	bool has_policy_preset;
+	enum sbgw_preset preset; /* when has_policy_preset */
+	struct sbgw_policy policy; /* final rules: deny_domains prepended */
+	unsigned int n_ports;
+	struct sbgw_port_binding *ports;
+	struct sbgw_dns_config dns;
+	struct sbgw_tls_config tls;
+	struct sbgw_cidr ipv4_pool; /* default 172.16.0.0/12 */
+	struct sbgw_cidr ipv6_pool; /* default fd42:6d73:62::/48 */
+	uint32_t max_connections;   /* default 256, 0..4096 */
+	struct sbgw_violation on_secret_violation; /* default block_and_log */
+};
+
+struct sbgw_sandbox {
+	char name[SBGW_SANDBOX_NAME_MAX];
+	char *port; /* DPDK device string; NULL when none */
+	struct sbgw_network net;
+	unsigned int n_secrets;
+	struct sbgw_secret *secrets;
+	struct sbgw_link link;
+	struct sbgw_host_addrs host; /* gw4/gw6 as the policy's "host" group */
+	unsigned int line;
+};
+
+struct sbgw_uplink {
+	char *device;
+	struct sbgw_cidr address;  /* with the interface address, not cleared */
+	struct sbgw_addr address_ip;
+	struct sbgw_addr next_hop;
+	bool has_v6;
+	struct sbgw_cidr address6;
+	struct sbgw_addr address6_ip;
+	struct sbgw_addr next_hop6;
+};
+
+struct sbgw_gateway {
+	struct sbgw_strlist eal;
+	unsigned int n_workers;
+	unsigned int *workers;
+	unsigned int n_slow;
+	unsigned int *slow;
+	struct sbgw_uplink uplink;
+	char *host_device; /* NULL: no host port */
+	struct sbgw_nameservers dns_nameservers;
+	struct {
+		char *ca_cert, *ca_key;
+		char *ca_cn;            /* default "microsandbox CA" */
+		char *state_dir;        /* default "/var/lib/sbgw/tls" */
+		char *upstream_ca_file; /* NULL: the system store */
+	} tls;
+	char *control_socket; /* default "/run/sbgw/control.sock" */
+	uint32_t flows;       /* default 1048576 */
+	bool has_floor;
+	struct sbgw_policy floor;
+};
+
+struct sbgw_config {
+	char *path;
+	struct sbgw_gateway gw;
+	unsigned int n_sandboxes;
+	struct sbgw_sandbox *sandboxes;
+};
+
+/*
+ * Load, check and normalise path. Every problem is written to errors as
+ * "FILE:LINE: path: message" (all of them, not just the first). Returns
+ * NULL when there was any problem.
+ */
+struct sbgw_config *sbgw_config_load(const char *path, FILE *errors);
+void sbgw_config_free(struct sbgw_config *cfg);
+
+/* Print the normalised configuration (no secret values). */
+void sbgw_config_dump(const struct sbgw_config *cfg, FILE *out);
+
+#endif
