@@ -9,13 +9,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "config.h"
+#include "dataplane.h"
 #include "policy.h"
 
 enum mode {
@@ -82,7 +85,7 @@ static int parse_options(int argc, char **argv, struct options *o)
  */
 static int init_offline_eal(void)
 {
-	char *args[] = {"sbgw", "--no-huge", "--in-memory", "--no-pci", "--no-telemetry",
+	char *args[] = {"sbgw", "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry",
 			"-m", "256", "-l", "0", "--log-level=lib.eal:error", NULL};
 	int n = (int)(sizeof(args) / sizeof(args[0])) - 1;
 
@@ -91,6 +94,16 @@ static int init_offline_eal(void)
 		return -rte_errno;
 	}
 	return 0;
+}
+
+static void print_one(const char *label, const struct sbgw_policy_compiled *cp)
+{
+	unsigned int acl_rules;
+	size_t bytes;
+
+	sbgw_policy_stats(cp, &acl_rules, &bytes);
+	printf("  %s: %u rte_acl rules in 4 contexts, %zu bytes, %u domain sets\n", label,
+	       acl_rules, bytes, sbgw_policy_domain_sets(cp));
 }
 
 static int print_compiled(const struct sbgw_config *cfg)
@@ -107,14 +120,13 @@ static int print_compiled(const struct sbgw_config *cfg)
 			fprintf(stderr, "%s: floor: %s\n", cfg->path, err);
 			rc = -1;
 		} else {
-			sbgw_policy_compiled_dump(cp, stdout, "  floor: ");
+			print_one("floor", cp);
 			sbgw_policy_free(cp);
 		}
 	}
 	for (unsigned int i = 0; i < cfg->n_sandboxes; i++) {
 		const struct sbgw_sandbox *sb = &cfg->sandboxes[i];
 		struct sbgw_policy_compiled *cp;
-		char label[SBGW_SANDBOX_NAME_MAX + 8];
 
 		cp = sbgw_policy_compile(&sb->net.policy, sb->name, err, sizeof(err));
 		if (cp == NULL) {
@@ -122,11 +134,43 @@ static int print_compiled(const struct sbgw_config *cfg)
 			rc = -1;
 			continue;
 		}
-		snprintf(label, sizeof(label), "  %s: ", sb->name);
-		sbgw_policy_compiled_dump(cp, stdout, label);
+		print_one(sb->name, cp);
 		sbgw_policy_free(cp);
 	}
 	return rc;
+}
+
+static struct sbgw_dataplane *running;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (running != NULL)
+		sbgw_dataplane_stop(running);
+}
+
+static int run(struct sbgw_config *cfg, const struct options *o)
+{
+	struct sigaction sa;
+	char err[512];
+
+	running = sbgw_dataplane_create(cfg, o->eal_argc, o->eal_argv, err, sizeof(err));
+	if (running == NULL) {
+		fprintf(stderr, "sbgw: %s: %s\n", cfg->path, err);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	printf("sbgw: running %u sandbox(es) on %s; stop with SIGINT or SIGTERM\n",
+	       cfg->n_sandboxes, cfg->path);
+	fflush(stdout);
+	sbgw_dataplane_run(running);
+	sbgw_dataplane_destroy(running);
+	running = NULL;
+	printf("sbgw: stopped\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -153,10 +197,7 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		break;
 	case MODE_RUN:
-		fprintf(stderr, "sbgw: %s: the packet path is not built yet; "
-				"use -t to validate or -p to print the compiled policy\n",
-			o.config_path);
-		rc = 2;
+		rc = run(cfg, &o);
 		break;
 	}
 	sbgw_config_free(cfg);

@@ -31,6 +31,13 @@
 #define SBGW_DNS_TIMEOUT_MS_DEFAULT 5000
 #define SBGW_FLOWS_DEFAULT 1048576
 #define SBGW_DEFAULT_CA_CN "microsandbox CA"
+#define SBGW_DEFAULT_TLS_STATE_DIR "/var/lib/sbgw/tls"
+#define SBGW_DEFAULT_CONTROL_SOCKET "/run/sbgw/control.sock"
+#define SBGW_FLOWS_MAX (1u << 28)
+#define SBGW_PLACEHOLDER_MAX 1024    /* bytes (semantics §1.11) */
+#define SBGW_SECRET_VALUE_MAX 65536  /* bytes: a secret fits in one HTTP header block */
+#define SBGW_LINK_MTU 1500
+#define SBGW_SLOTS_MAX 65536 /* the MAC carries 16 bits of the slot (semantics §7) */
 
 struct sbgw_strlist {
 	unsigned int n;
@@ -61,6 +68,7 @@ struct sbgw_port_binding {
 	uint16_t guest_port;
 	uint8_t proto; /* enum sbgw_port_proto */
 	unsigned int line;
+	unsigned int index; /* position in network.ports, for messages */
 };
 
 struct sbgw_dns_config {
@@ -204,5 +212,40 @@ void sbgw_config_free(struct sbgw_config *cfg);
 
 /* Print the normalised configuration (no secret values). */
 void sbgw_config_dump(const struct sbgw_config *cfg, FILE *out);
+
+/*
+ * A sandbox added or replaced at run time (config.md "Run-time changes"):
+ * text is one sandboxes entry in the file's syntax ("{ name = ...; }"),
+ * origin names it in messages ("ORIGIN:LINE: sandbox.path: message").
+ * It is checked like an entry of the file against running: name, port
+ * and published ports must not clash with a sandbox other than the one
+ * of the same name (which it replaces). It takes the lowest free slots
+ * of its pools, or keeps the replaced sandbox's addresses when its pools
+ * are unchanged. Relative paths in text are relative to the working
+ * directory. running is only read. Returns the new sandbox (free it with
+ * sbgw_sandbox_free()), or NULL with errno set and every problem written
+ * to errors.
+ */
+struct sbgw_sandbox *sbgw_config_parse_sandbox(const struct sbgw_config *running, const char *text,
+					       const char *origin, FILE *errors);
+void sbgw_sandbox_free(struct sbgw_sandbox *sb);
+
+/*
+ * Addresses (semantics §7, deviation D9). Slot n of a pool is its n-th
+ * /30 (IPv4) or /64 (IPv6); the MACs follow the IPv4 slot.
+ */
+
+/* Slots a pool offers (at most SBGW_SLOTS_MAX; 0 if the prefix is too long). */
+uint64_t sbgw_pool_slots(const struct sbgw_cidr *pool);
+/* The link of IPv4 slot slot4 of pool4 and IPv6 slot slot6 of pool6. */
+void sbgw_link_fill(struct sbgw_link *l, const struct sbgw_cidr *pool4, uint64_t slot4,
+		    const struct sbgw_cidr *pool6, uint64_t slot6);
+/*
+ * Give sb (its pools set) the lowest slot of each of its pools that no
+ * sandbox of others[0..n) with a NIC holds; fills sb->link and sb->host.
+ * 0, or -ENOSPC with *family set to the exhausted pool's AF_INET/AF_INET6.
+ */
+int sbgw_link_allocate(struct sbgw_sandbox *sb, const struct sbgw_sandbox *others, unsigned int n,
+		       int *family);
 
 #endif

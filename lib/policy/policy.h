@@ -113,7 +113,11 @@ struct sbgw_host_addrs {
 	struct sbgw_addr v6;
 };
 
-/* The seed's presets (semantics §1.2), filled into an empty policy. */
+/*
+ * The seed's presets (semantics §1.2), filled into p. p is overwritten
+ * without freeing what it held (like sbgw_policy_copy()'s dst): pass an
+ * uninitialised, zeroed or cleared policy. 0, -ENOMEM or -EINVAL.
+ */
 enum sbgw_preset {
 	SBGW_PRESET_NONE,
 	SBGW_PRESET_PUBLIC_ONLY,
@@ -127,13 +131,19 @@ int sbgw_policy_append_allow_dns(struct sbgw_policy *p);
 int sbgw_policy_append(struct sbgw_policy *p, const struct sbgw_rule *r);
 /* Insert copies of rules[0..n) in front of the existing rules. */
 int sbgw_policy_prepend(struct sbgw_policy *p, const struct sbgw_rule *rules, unsigned int n);
+/* Free the rules and zero p (defaults become ALLOW/ALLOW, value 0). */
 void sbgw_policy_clear(struct sbgw_policy *p);
+/* Deep copy; dst is overwritten without freeing what it held. 0 or -ENOMEM. */
 int sbgw_policy_copy(struct sbgw_policy *dst, const struct sbgw_policy *src);
+/* A rule with the seed's Rule() defaults: egress, any destination/protocol/port. */
+void sbgw_rule_init(struct sbgw_rule *r, enum sbgw_action action);
 
 /* Group of a normalised address for a sandbox (semantics §2.5). */
 enum sbgw_group sbgw_addr_group(const struct sbgw_addr *a, const struct sbgw_host_addrs *host);
 
 const char *sbgw_group_name(enum sbgw_group g);
+/* A group by its configuration name ("link_local" too): the group or -EINVAL. */
+int sbgw_group_parse(const char *text);
 const char *sbgw_proto_name(enum sbgw_proto p);
 const char *sbgw_action_name(enum sbgw_action a);
 
@@ -156,13 +166,14 @@ struct sbgw_policy_packet {
  * bits 2 x 4 B.)
  */
 struct sbgw_policy_key {
+	/* All multi-byte fields in network byte order, as rte_acl reads them. */
 	uint8_t proto;
 	uint8_t pad[3];
-	uint32_t addr[4]; /* network byte order; IPv4 uses addr[0] */
+	uint32_t addr[4]; /* IPv4 uses addr[0] */
 	uint16_t port;
-	uint16_t class_bits;
-	uint32_t domain_lo;
-	uint32_t domain_hi;
+	uint16_t class_bits; /* 1 << enum sbgw_group; 0 for the unspecified address */
+	uint32_t domain_lo;  /* domain sets 0..31 */
+	uint32_t domain_hi;  /* domain sets 32..63 */
 	uint8_t family; /* not an ACL input: which context to use */
 } __attribute__((aligned(8)));
 
@@ -173,9 +184,11 @@ void sbgw_policy_key_init(struct sbgw_policy_key *key, const struct sbgw_policy_
 			  const struct sbgw_host_addrs *host);
 
 /*
- * Classify n keys of one family against direction dir. results[i] is an
- * opaque match (0 = no rule matched) for sbgw_policy_verdict(). Returns 0
- * or -errno. Datapath-safe: no allocation, no locks, no logs.
+ * Classify n keys of one family against direction dir. family is the keys'
+ * key->family, which is AF_INET for IPv4-mapped IPv6 packets (semantics
+ * §2.4), so sort a mixed burst by it. results[i] is an opaque match (0 = no
+ * rule matched) for sbgw_policy_verdict(). Returns 0 or -errno.
+ * Datapath-safe: no allocation, no locks, no logs.
  */
 int sbgw_policy_classify(const struct sbgw_policy_compiled *cp, enum sbgw_dir dir, int family,
 			 const struct sbgw_policy_key *const *keys, uint32_t *results, uint32_t n);
@@ -225,12 +238,20 @@ void sbgw_policy_free(struct sbgw_policy_compiled *cp);
 const struct sbgw_policy *sbgw_policy_source(const struct sbgw_policy_compiled *cp);
 bool sbgw_policy_has_domain_rules(const struct sbgw_policy_compiled *cp);
 unsigned int sbgw_policy_domain_sets(const struct sbgw_policy_compiled *cp);
-/* Number of rte_acl rules and bytes of the contexts, for reports. */
+/*
+ * Number of rte_acl rules and bytes of the contexts, for reports. Bytes are
+ * the growth of the rte_malloc heaps while the contexts were built, so they
+ * are exact only when nothing else allocates concurrently (start-up).
+ */
 void sbgw_policy_stats(const struct sbgw_policy_compiled *cp, unsigned int *acl_rules,
 		       size_t *bytes);
 
-/* Print the policy as the operator wrote it plus what was compiled. */
+/* Print the policy as the operator wrote it: defaults, then rules numbered from 0. */
 void sbgw_policy_dump(const struct sbgw_policy *p, FILE *out, const char *indent);
+/* The same, plus what was compiled: ACL rules per context, domain sets, memory. */
+void sbgw_policy_dump_compiled(const struct sbgw_policy_compiled *cp, FILE *out,
+			       const char *indent);
+/* One rule on one line, e.g. "allow egress tcp port 443 to group public (line 12)". */
 void sbgw_rule_format(const struct sbgw_rule *r, char *buf, size_t len);
 
 /* ---- Evaluations that are not packets ----------------------------------- */

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frames from a guest: parse, check the source, answer what is addressed
+ * to the gateway itself (ARP, ND, DHCP, RA, echo), and send the rest on
+ * through its flow: an existing flow is NATed straight away, a new one is
+ * judged by the sandbox's policy (and the gateway's floor) first.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "runtime.h"
+#include "link.h"
+#include "parse.h"
+#include "rewrite.h"
+
+#define ICMP_ECHO_REQUEST 8
+#define ICMP6_ECHO_REQUEST 128
+#define ICMP6_RS 133
+#define ICMP6_NS 135
+#define ICMP6_NA 136
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+#define DNS_PORT 53
+#define IPV4_MSS_OVERHEAD 40
+#define IPV6_MSS_OVERHEAD 60
+
+static inline void count_drop(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			      struct rte_mbuf *m, enum sbgw_drop reason)
+{
+	w->sb_counters[sb->index].drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void to_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			    struct rte_mbuf *m)
+{
+	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
+
+	c->to_guest_packets++;
+	c->to_guest_bytes += rte_pktmbuf_pkt_len(m);
+	rte_eth_tx_buffer(sb->port_id, 0, w->guest_txb[sb->index], m);
+}
+
+/* Send a frame built in place back to the guest, with its new length. */
+static void answer_in_place(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			    struct rte_mbuf *m, uint32_t len)
+{
+	rte_pktmbuf_data_len(m) = (uint16_t)len;
+	rte_pktmbuf_pkt_len(m) = len;
+	to_guest(w, sb, m);
+}
+
+static void link_params(const struct sbgw_sandbox_rt *sb, struct sbgw_link_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->gw_mac, sb->gw_mac.addr_bytes, 6);
+	memcpy(p->guest_mac, sb->guest_mac.addr_bytes, 6);
+	p->v4 = sb->v4;
+	p->v6 = sb->v6;
+	memcpy(p->gw4, sb->gw4, 4);
+	memcpy(p->guest4, sb->guest4, 4);
+	p->prefix4 = sb->cfg->link.net4.len;
+	memcpy(p->gw6, sb->gw6, 16);
+	memcpy(p->guest6, sb->guest6, 16);
+	memcpy(p->gw6_ll, sb->gw6_ll, 16);
+	p->prefix6 = sb->cfg->link.net6.len;
+	p->mtu = sb->cfg->link.mtu;
+}
+
+/* Build a reply into a fresh mbuf (DHCP, RA) and send it to the guest. */
+static void answer_built(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			 struct rte_mbuf *req, bool dhcp, const struct sbgw_pkt_info *info)
+{
+	struct sbgw_link_params p;
+	struct rte_mbuf *m;
+	uint8_t *out;
+	uint32_t len;
+
+	link_params(sb, &p);
+	m = rte_pktmbuf_alloc(w->gw->pool);
+	if (m == NULL) {
+		count_drop(w, sb, req, SBGW_DROP_ALLOC);
+		return;
+	}
+	out = rte_pktmbuf_mtod(m, uint8_t *);
+	if (dhcp)
+		len = sbgw_link_dhcp_reply(rte_pktmbuf_mtod(req, uint8_t *),
+					   rte_pktmbuf_data_len(req), info, &p, out);
+	else
+		len = sbgw_link_build_ra(out, &p);
+	rte_pktmbuf_free(req);
+	if (len == 0) {
+		w->sb_counters[sb->index].drops[SBGW_DROP_LINK_IGNORED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	answer_in_place(w, sb, m, len);
+}
+
+static struct sbgw_verdict judge(const struct sbgw_policy_compiled *cp,
+				 const struct sbgw_policy_packet *pkt,
+				 const struct sbgw_host_addrs *host)
+{
+	return sbgw_policy_evaluate(cp, SBGW_EGRESS, pkt, host, NULL);
+}
+
+/*
+ * The sandbox's policy and then the gateway's floor: a flow must pass
+ * both. Counts the deciding rule of the sandbox's policy.
+ */
+static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		    const struct sbgw_pkt_info *info, const uint8_t *dst, int32_t *rule,
+		    enum sbgw_drop *reason)
+{
+	struct sbgw_policy_packet pkt;
+	struct sbgw_verdict v;
+	const struct sbgw_host_addrs *host = &sb->cfg->host;
+
+	memset(&pkt, 0, sizeof(pkt));
+	if (info->l3 == SBGW_L3_IPV4) {
+		uint32_t a;
+
+		memcpy(&a, dst, 4);
+		pkt.addr.family = AF_INET;
+		pkt.addr.v4 = rte_be_to_cpu_32(a);
+	} else {
+		pkt.addr.family = AF_INET6;
+		memcpy(pkt.addr.v6, dst, 16);
+	}
+	pkt.ip_proto = info->proto;
+	pkt.port = (info->proto == IPPROTO_TCP || info->proto == IPPROTO_UDP) ? info->dport : 0;
+	v = judge(sb->policy, &pkt, host);
+	*rule = v.rule;
+	w->sb_counters[sb->index].rule_hits[v.rule < 0 ? sbgw_policy_source(sb->policy)->n_rules
+						       : (unsigned int)v.rule]++;
+	if (v.action != SBGW_ACTION_ALLOW) {
+		*reason = SBGW_DROP_ACL_DENY;
+		return false;
+	}
+	if (w->gw->floor != NULL) {
+		v = judge(w->gw->floor, &pkt, host);
+		if (v.action != SBGW_ACTION_ALLOW) {
+			*reason = SBGW_DROP_FLOOR_DENY;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Refuse a TCP segment the way a closed port does; drop anything else. */
+static void refuse(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+		   const struct sbgw_pkt_info *info, enum sbgw_drop reason)
+{
+	uint32_t len;
+
+	w->sb_counters[sb->index].drops[reason]++;
+	if (info->proto != IPPROTO_TCP || (info->tcp_flags & RTE_TCP_RST_FLAG) ||
+	    (info->fragment && !info->first_fragment)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	len = sbgw_rewrite_tcp_reset(rte_pktmbuf_mtod(m, uint8_t *), info);
+	answer_in_place(w, sb, m, len);
+}
+
+static bool is_echo_request(const struct sbgw_pkt_info *info)
+{
+	return (info->proto == IPPROTO_ICMP && info->icmp_type == ICMP_ECHO_REQUEST) ||
+	       (info->proto == IPPROTO_ICMPV6 && info->icmp_type == ICMP6_ECHO_REQUEST);
+}
+
+/*
+ * Traffic addressed to the gateway itself ("host" group). Echo is
+ * answered when the policy allows it (semantics §2.10); DNS and relayed
+ * host services are later stages.
+ */
+static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, const uint8_t *dst)
+{
+	enum sbgw_drop reason;
+	int32_t rule;
+
+	if (!allowed(w, sb, info, dst, &rule, &reason)) {
+		refuse(w, sb, m, info, reason);
+		return;
+	}
+	if (is_echo_request(info)) {
+		sbgw_rewrite_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), info);
+		to_guest(w, sb, m);
+		return;
+	}
+	count_drop(w, sb, m, info->dport == DNS_PORT ? SBGW_DROP_DNS_UNAVAILABLE
+						     : SBGW_DROP_HOST_SERVICE);
+}
+
+static void flow_key(const struct sbgw_sandbox_rt *sb, const uint8_t *frame,
+		     const struct sbgw_pkt_info *info, struct sbgw_flow_key *k)
+{
+	const uint8_t *ip = frame + info->l3_off;
+	bool icmp = info->proto == IPPROTO_ICMP || info->proto == IPPROTO_ICMPV6;
+
+	memset(k, 0, sizeof(*k));
+	k->zone = sb->index;
+	k->proto = info->proto;
+	/* An echo flow is its identifier; the remote side has no port. */
+	k->src_port = info->sport;
+	k->dst_port = icmp ? 0 : info->dport;
+	if (info->l3 == SBGW_L3_IPV4) {
+		k->family = AF_INET;
+		memcpy(k->src, ip + 12, 4);
+		memcpy(k->dst, ip + 16, 4);
+	} else {
+		k->family = AF_INET6;
+		memcpy(k->src, ip + 8, 16);
+		memcpy(k->dst, ip + 24, 16);
+	}
+}
+
+static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+				  struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+				  const struct sbgw_flow_key *k, uint64_t now)
+{
+	struct sbgw_dataplane *gw = w->gw;
+	struct sbgw_flow_create c;
+	struct sbgw_addr uplink;
+	enum sbgw_drop reason;
+	struct sbgw_flow *f;
+	int32_t rule;
+
+	if (info->proto == IPPROTO_TCP &&
+	    (info->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) !=
+		    RTE_TCP_SYN_FLAG) {
+		count_drop(w, sb, m, SBGW_DROP_NO_FLOW);
+		return NULL;
+	}
+	if (!allowed(w, sb, info, k->dst, &rule, &reason)) {
+		refuse(w, sb, m, info, reason);
+		return NULL;
+	}
+	memset(&uplink, 0, sizeof(uplink));
+	if (info->l3 == SBGW_L3_IPV4) {
+		uint32_t a;
+
+		memcpy(&a, gw->uplink4, 4);
+		uplink.family = AF_INET;
+		uplink.v4 = rte_be_to_cpu_32(a);
+	} else {
+		uplink.family = AF_INET6;
+		memcpy(uplink.v6, gw->uplink6, 16);
+	}
+	memset(&c, 0, sizeof(c));
+	c.guest_key = k;
+	c.uplink_addr = &uplink;
+	c.sandbox = sb->index;
+	c.rule = rule;
+	c.counts_connection = info->proto == IPPROTO_TCP;
+	f = sbgw_flow_create(w->flows, &c, now);
+	if (f == NULL) {
+		switch (errno) {
+		case EDQUOT:
+			refuse(w, sb, m, info, SBGW_DROP_MAX_CONNECTIONS);
+			break;
+		case EADDRINUSE:
+			count_drop(w, sb, m, SBGW_DROP_NAT_PORTS);
+			break;
+		default:
+			count_drop(w, sb, m, SBGW_DROP_FLOW_TABLE_FULL);
+			break;
+		}
+		return NULL;
+	}
+	w->sb_counters[sb->index].flows_created++;
+	return f;
+}
+
+static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+		    const struct sbgw_pkt_info *info, uint64_t now)
+{
+	struct sbgw_dataplane *gw = w->gw;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	bool v4 = info->l3 == SBGW_L3_IPV4;
+	struct sbgw_flow_key k;
+	struct sbgw_flow *f;
+
+	if (!v4 && !gw->uplink_v6) {
+		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
+		return;
+	}
+	switch (info->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* Only echo is relayed (semantics §2.10). */
+		if (is_echo_request(info))
+			break;
+		/* fall through */
+	default:
+		count_drop(w, sb, m, SBGW_DROP_UNSUPPORTED_PROTO);
+		return;
+	}
+	if (info->fragment) {
+		count_drop(w, sb, m, SBGW_DROP_FRAGMENT);
+		return;
+	}
+	flow_key(sb, frame, info, &k);
+	f = sbgw_flow_lookup(w->flows, &k);
+	if (f == NULL) {
+		f = new_flow(w, sb, m, info, &k, now);
+		if (f == NULL)
+			return;
+	}
+	f->last_seen = now;
+	f->packets[0]++;
+	f->bytes[0] += rte_pktmbuf_pkt_len(m);
+	if (info->proto == IPPROTO_TCP)
+		sbgw_flow_track_tcp(f, 0, info->tcp_flags, now);
+	if (!sbgw_rewrite_ttl(frame, info)) {
+		count_drop(w, sb, m, SBGW_DROP_TTL);
+		return;
+	}
+	if (info->proto == IPPROTO_TCP)
+		sbgw_rewrite_clamp_mss(frame, info,
+				       (uint16_t)(sb->cfg->link.mtu -
+						  (v4 ? IPV4_MSS_OVERHEAD : IPV6_MSS_OVERHEAD)));
+	sbgw_rewrite_endpoint(frame, info, 0, v4 ? gw->uplink4 : gw->uplink6, f->nat_port);
+	sbgw_uplink_tx(w, m, v4 ? 0 : 1, now);
+}
+
+static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->l3_off);
+	static const uint8_t zero4[4];
+
+	if (!sb->v4) {
+		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
+		return;
+	}
+	/* DHCP is the one thing a guest sends before it has an address. */
+	if (info->proto == IPPROTO_UDP && info->dport == DHCP_SERVER_PORT &&
+	    info->sport == DHCP_CLIENT_PORT &&
+	    (bytes_equal(ip + 12, zero4, 4) || bytes_equal(ip + 12, sb->guest4, 4))) {
+		answer_built(w, sb, m, true, info);
+		return;
+	}
+	if (!bytes_equal(ip + 12, sb->guest4, 4)) {
+		count_drop(w, sb, m, SBGW_DROP_SPOOF_IP);
+		return;
+	}
+	if (bytes_equal(ip + 16, sb->gw4, 4)) {
+		to_gateway(w, sb, m, info, ip + 16);
+		return;
+	}
+	forward(w, sb, m, info, now);
+}
+
+static void guest_ipv6(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *ip = frame + info->l3_off;
+	const uint8_t *src = ip + 8, *dst = ip + 24;
+	bool link_local_src = src[0] == 0xfe && (src[1] & 0xc0) == 0x80;
+	static const uint8_t unspecified[16];
+
+	if (!sb->v6) {
+		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
+		return;
+	}
+	if (info->proto == IPPROTO_ICMPV6 && info->icmp_type == ICMP6_RS) {
+		answer_built(w, sb, m, false, info);
+		return;
+	}
+	if (info->proto == IPPROTO_ICMPV6 && info->icmp_type == ICMP6_NS) {
+		uint8_t addrs[2][16];
+		uint32_t len;
+
+		memcpy(addrs[0], sb->gw6, 16);
+		memcpy(addrs[1], sb->gw6_ll, 16);
+		len = sbgw_link_nd_reply(frame, rte_pktmbuf_data_len(m), info,
+					 sb->gw_mac.addr_bytes, (const uint8_t(*)[16])addrs, 2,
+					 true);
+		if (len > 0)
+			answer_in_place(w, sb, m, len);
+		else
+			count_drop(w, sb, m, SBGW_DROP_LINK_IGNORED);
+		return;
+	}
+	/* Link-local and unspecified sources only speak neighbour discovery and MLD. */
+	if (link_local_src || bytes_equal(src, unspecified, 16) || dst[0] == 0xff) {
+		count_drop(w, sb, m, SBGW_DROP_LINK_IGNORED);
+		return;
+	}
+	/*
+	 * The whole /64 is this sandbox's alone (deviation D9), and guests that
+	 * autoconfigure from our router advertisement pick addresses in it
+	 * besides ::2; anything outside it, or the gateway's own, is spoofed.
+	 */
+	if (!bytes_equal(src, sb->guest6, 8) || bytes_equal(src, sb->gw6, 16)) {
+		count_drop(w, sb, m, SBGW_DROP_SPOOF_IP);
+		return;
+	}
+	if (bytes_equal(dst, sb->gw6, 16) || bytes_equal(dst, sb->gw6_ll, 16)) {
+		to_gateway(w, sb, m, info, dst);
+		return;
+	}
+	forward(w, sb, m, info, now);
+}
+
+static void guest_arp(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		      struct rte_mbuf *m, const struct sbgw_pkt_info *info)
+{
+	uint32_t len;
+
+	if (!sb->v4) {
+		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
+		return;
+	}
+	len = sbgw_link_arp_reply(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), info,
+				  sb->gw_mac.addr_bytes, sb->gw4);
+	if (len > 0)
+		answer_in_place(w, sb, m, len);
+	else
+		count_drop(w, sb, m, SBGW_DROP_LINK_IGNORED);
+}
+
+void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte_mbuf **pkts,
+		   uint16_t n, uint64_t now)
+{
+	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct sbgw_pkt_info info;
+		enum sbgw_drop d;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		c->from_guest_packets++;
+		c->from_guest_bytes += rte_pktmbuf_pkt_len(m);
+		if (m->nb_segs > 1) {
+			count_drop(w, sb, m, SBGW_DROP_PARSE_MULTISEG);
+			continue;
+		}
+		d = sbgw_parse_frame(frame, rte_pktmbuf_data_len(m),
+				     !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
+		if (d != SBGW_DROP_NONE) {
+			count_drop(w, sb, m, d);
+			continue;
+		}
+		if (!bytes_equal(frame + 6, sb->guest_mac.addr_bytes, 6)) {
+			count_drop(w, sb, m, SBGW_DROP_SPOOF_MAC);
+			continue;
+		}
+		/* Ports that leave the transport checksum to us (virtio offload). */
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+			sbgw_rewrite_l4_checksum(rte_pktmbuf_mtod(m, uint8_t *), &info);
+		switch (info.l3) {
+		case SBGW_L3_ARP:
+			guest_arp(w, sb, m, &info);
+			break;
+		case SBGW_L3_IPV4:
+			guest_ipv4(w, sb, m, &info, now);
+			break;
+		default:
+			guest_ipv6(w, sb, m, &info, now);
+			break;
+		}
+	}
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run-time state shared by the dataplane's files. Not a public interface:
+ * other modules use gateway.h.
+ */
+#ifndef SBGW_DATAPLANE_RUNTIME_H
+#define SBGW_DATAPLANE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "drop.h"
+#include "flow.h"
+#include "dataplane.h"
+#include "policy.h"
+
+#define SBGW_BURST 32
+#define SBGW_NO_PORT UINT16_MAX
+#define SBGW_NEIGH_PENDING_MAX 64
+#define SBGW_MAX_WORKERS 64
+#define SBGW_HANDOFF_RING_SIZE 4096
+
+/* Per sandbox counters, one copy per worker, summed when read. */
+struct sbgw_sandbox_counters {
+	uint64_t from_guest_packets, from_guest_bytes;
+	uint64_t to_guest_packets, to_guest_bytes;
+	uint64_t flows_created;
+	uint64_t drops[SBGW_DROP_COUNT];
+	uint64_t *rule_hits; /* egress: n_rules + 1 (last = default) */
+} __rte_cache_aligned;
+
+struct sbgw_port_counters {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t drops[SBGW_DROP_COUNT];
+} __rte_cache_aligned;
+
+/* A sandbox as the fast path sees it. Read-only once workers run. */
+struct sbgw_sandbox_rt {
+	const struct sbgw_sandbox *cfg;
+	uint32_t index;
+	uint16_t port_id; /* SBGW_NO_PORT for "none" */
+	unsigned int worker;
+	struct sbgw_policy_compiled *policy;
+	struct rte_ether_addr gw_mac, guest_mac;
+	uint8_t gw4[4], guest4[4]; /* network order */
+	uint8_t gw6[16], guest6[16];
+	uint8_t gw6_ll[16]; /* fe80:: link-local derived from gw_mac, for ND and RA */
+	bool v4, v6;        /* families active */
+};
+
+/* The uplink's next hop, learnt by any worker, read by all. */
+struct sbgw_neigh {
+	uint64_t mac; /* 0: unresolved; else 0x1000000000000 | 48-bit MAC */
+	uint64_t last_request_tsc;
+};
+
+struct sbgw_worker {
+	struct sbgw_dataplane *gw;
+	unsigned int index;
+	unsigned int lcore;
+	uint16_t uplink_rxq; /* SBGW_NO_PORT: this worker does not poll the uplink */
+	uint16_t uplink_txq;
+	struct sbgw_flow_table *flows;
+	struct rte_ring *handoff; /* uplink frames whose flow this worker owns */
+	unsigned int n_sandboxes;
+	uint32_t *sandboxes; /* indexes of the sandboxes whose ports this worker polls */
+	struct sbgw_sandbox_counters *sb_counters; /* [gw->n_sandboxes] */
+	struct sbgw_port_counters uplink_counters;
+	struct rte_eth_dev_tx_buffer *uplink_txb;
+	struct rte_eth_dev_tx_buffer **guest_txb; /* [gw->n_sandboxes], NULL where not ours */
+	uint64_t uplink_tx_dropped;
+	uint64_t *guest_tx_dropped; /* [gw->n_sandboxes] */
+	struct rte_mbuf *pending[2][SBGW_NEIGH_PENDING_MAX]; /* waiting for the next hop, v4/v6 */
+	unsigned int n_pending[2];
+	uint64_t loops, busy_cycles, busy_packets;
+} __rte_cache_aligned;
+
+struct sbgw_dataplane {
+	struct sbgw_config *cfg;
+	struct rte_mempool *pool;
+	uint16_t uplink_port;
+	uint16_t host_port;
+	struct rte_ether_addr uplink_mac;
+	uint8_t uplink4[4], next_hop4[4];
+	uint8_t uplink6[16], next_hop6[16];
+	bool uplink_v6;
+	struct sbgw_neigh neigh[2]; /* [0] IPv4 next hop, [1] IPv6 */
+	struct sbgw_policy_compiled *floor;
+	uint32_t *max_connections; /* per sandbox, read by the flow tables */
+	uint32_t n_sandboxes;
+	struct sbgw_sandbox_rt *sandboxes;
+	unsigned int n_workers;
+	struct sbgw_worker *workers;
+	uint64_t tsc_hz;
+	volatile bool stop;
+};
+
+/* Datapath entry points (lib/dataplane/datapath/). */
+void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte_mbuf **pkts,
+		   uint16_t n, uint64_t now);
+void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		    bool handed_off);
+void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now);
+void sbgw_neigh_flush(struct sbgw_worker *w, uint64_t now);
+
+int sbgw_worker_main(void *arg);
+int sbgw_telemetry_register(struct sbgw_dataplane *gw);
+
+#endif

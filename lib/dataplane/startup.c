@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Turning a loaded configuration into a running gateway: EAL arguments,
+ * the mbuf pool, every port from its device string, compiled policies,
+ * per-worker flow tables, rings and transmit buffers. Everything here runs
+ * on the main lcore before the workers start; errors are returned with a
+ * message, never exit().
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "runtime.h"
+#include "link.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+#define MBUF_CACHE 256
+#define EAL_ARGS_MAX 256
+#define TCP_CLOSING_SECONDS 10
+
+static void fail_msg(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* A PCI address ("0000:03:00.0" or "03:00.0") is allowed; anything else is a vdev. */
+static bool is_pci_address(const char *dev)
+{
+	regex_t re;
+	bool match;
+
+	if (regcomp(&re, "^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]", REG_EXTENDED))
+		return false;
+	match = regexec(&re, dev, 0, NULL, 0) == 0;
+	regfree(&re);
+	return match;
+}
+
+/* The ethdev name of a device string: everything before the first comma. */
+static void device_name(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, dev, n);
+	out[n] = '\0';
+}
+
+static bool eal_sets_lcores(const struct sbgw_strlist *eal)
+{
+	for (unsigned int i = 0; i < eal->n; i++) {
+		const char *a = eal->v[i];
+
+		if (strcmp(a, "-l") == 0 || strcmp(a, "-c") == 0 || strncmp(a, "--lcores", 8) == 0 ||
+		    strncmp(a, "-l", 2) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct eal_args {
+	int argc;
+	char *argv[EAL_ARGS_MAX]; /* handed to EAL, which reorders and overwrites it */
+	char *owned[EAL_ARGS_MAX]; /* the same strings, for freeing */
+};
+
+static int push(struct eal_args *a, const char *s)
+{
+	if (a->argc >= EAL_ARGS_MAX - 1)
+		return -E2BIG;
+	a->owned[a->argc] = strdup(s);
+	if (a->owned[a->argc] == NULL)
+		return -ENOMEM;
+	a->argv[a->argc] = a->owned[a->argc];
+	a->argc++;
+	return 0;
+}
+
+static int push_device(struct eal_args *a, const char *dev)
+{
+	int rc;
+
+	if (dev == NULL)
+		return 0;
+	rc = push(a, is_pci_address(dev) ? "-a" : "--vdev");
+	return rc < 0 ? rc : push(a, dev);
+}
+
+/*
+ * gateway.eal, then the lcore list derived from workers and slow (unless
+ * eal chose lcores itself), then one device argument per port, then what
+ * the command line added after "--".
+ */
+static int build_eal_args(const struct sbgw_config *cfg, int extra_argc, char **extra_argv,
+			  struct eal_args *a)
+{
+	const struct sbgw_gateway *g = &cfg->gw;
+	char buf[512];
+	int rc = 0;
+
+	memset(a, 0, sizeof(*a));
+	rc |= push(a, "sbgw");
+	for (unsigned int i = 0; i < g->eal.n; i++)
+		rc |= push(a, g->eal.v[i]);
+	if (!eal_sets_lcores(&g->eal)) {
+		unsigned int main_lcore = g->n_slow > 0 ? g->slow[0] : 0;
+		size_t off;
+
+		off = (size_t)snprintf(buf, sizeof(buf), "%u", main_lcore);
+		if (g->n_workers == 0)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, ",%u",
+						main_lcore == 0 ? 1 : 0);
+		for (unsigned int i = 0; i < g->n_workers && off < sizeof(buf); i++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, ",%u", g->workers[i]);
+		rc |= push(a, "-l");
+		rc |= push(a, buf);
+		snprintf(buf, sizeof(buf), "%u", main_lcore);
+		rc |= push(a, "--main-lcore");
+		rc |= push(a, buf);
+	}
+	rc |= push_device(a, g->uplink.device);
+	rc |= push_device(a, g->host_device);
+	for (unsigned int i = 0; i < cfg->n_sandboxes; i++)
+		rc |= push_device(a, cfg->sandboxes[i].port);
+	for (int i = 0; i < extra_argc; i++)
+		rc |= push(a, extra_argv[i]);
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+static int find_port(const char *dev, uint16_t *port, char *err, size_t errlen)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	device_name(dev, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		fail_msg(err, errlen, "device \"%s\": no port named \"%s\" after EAL start", dev,
+			 name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int setup_port(struct sbgw_dataplane *gw, uint16_t port, uint16_t nq, const char *what,
+		      char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t rxd = RX_DESC, txd = TX_DESC;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc < 0)
+		goto fail;
+	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
+		fail_msg(err, errlen,
+			 "%s: the device offers %u rx / %u tx queues, sbgw needs %u "
+			 "(one per worker; for net_af_packet add qpairs=%u)",
+			 what, info.max_rx_queues, info.max_tx_queues, nq, nq);
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_configure(port, nq, nq, &conf);
+	if (rc < 0)
+		goto fail;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+	if (rc < 0)
+		goto fail;
+	for (uint16_t q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, rxd, rte_eth_dev_socket_id(port), NULL,
+					    gw->pool);
+		if (rc < 0)
+			goto fail;
+		rc = rte_eth_tx_queue_setup(port, q, txd, rte_eth_dev_socket_id(port), NULL);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc < 0)
+		goto fail;
+	/* Not every driver filters by MAC; those that do must see the guest's frames. */
+	rte_eth_promiscuous_enable(port);
+	return 0;
+fail:
+	fail_msg(err, errlen, "%s: port setup failed: %s", what, rte_strerror(-rc));
+	return rc;
+}
+
+static void addr_bytes(const struct sbgw_addr *a, uint8_t *out)
+{
+	if (a->family == AF_INET) {
+		uint32_t be = rte_cpu_to_be_32(a->v4);
+
+		memcpy(out, &be, 4);
+	} else if (a->family == AF_INET6) {
+		memcpy(out, a->v6, 16);
+	}
+}
+
+static int setup_sandboxes(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	struct sbgw_config *cfg = gw->cfg;
+
+	gw->n_sandboxes = cfg->n_sandboxes;
+	gw->sandboxes = calloc(cfg->n_sandboxes ? cfg->n_sandboxes : 1, sizeof(*gw->sandboxes));
+	if (gw->sandboxes == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < cfg->n_sandboxes; i++) {
+		const struct sbgw_sandbox *sc = &cfg->sandboxes[i];
+		struct sbgw_sandbox_rt *sb = &gw->sandboxes[i];
+		int rc;
+
+		sb->cfg = sc;
+		sb->index = i;
+		sb->port_id = SBGW_NO_PORT;
+		sb->worker = i % gw->n_workers;
+		memcpy(sb->gw_mac.addr_bytes, sc->link.gw_mac.b, 6);
+		memcpy(sb->guest_mac.addr_bytes, sc->link.guest_mac.b, 6);
+		addr_bytes(&sc->link.gw4, sb->gw4);
+		addr_bytes(&sc->link.guest4, sb->guest4);
+		addr_bytes(&sc->link.gw6, sb->gw6);
+		addr_bytes(&sc->link.guest6, sb->guest6);
+		sbgw_link_local_from_mac(sb->gw_mac.addr_bytes, sb->gw6_ll);
+		sb->v4 = sc->link.gw4.family == AF_INET;
+		/* A guest gets IPv6 only when the uplink can carry it (semantics §7). */
+		sb->v6 = sc->link.gw6.family == AF_INET6 && gw->uplink_v6;
+		sb->policy = sbgw_policy_compile(&sc->net.policy, sc->name, err, errlen);
+		if (sb->policy == NULL)
+			return -errno;
+		if (!sc->link.nic_present || sc->port == NULL)
+			continue; /* Network.none(): no port at all (deviation D1) */
+		rc = find_port(sc->port, &sb->port_id, err, errlen);
+		if (rc < 0)
+			return rc;
+		rc = setup_port(gw, sb->port_id, 1, sc->name, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static struct rte_eth_dev_tx_buffer *txbuf_create(uint64_t *dropped)
+{
+	struct rte_eth_dev_tx_buffer *b;
+
+	b = rte_zmalloc("sbgw_txb", RTE_ETH_TX_BUFFER_SIZE(SBGW_BURST), 0);
+	if (b == NULL)
+		return NULL;
+	rte_eth_tx_buffer_init(b, SBGW_BURST);
+	rte_eth_tx_buffer_set_err_callback(b, rte_eth_tx_buffer_count_callback, dropped);
+	return b;
+}
+
+static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	uint32_t *max_conn;
+	unsigned int lcore, i = 0;
+	uint16_t uplink_q;
+
+	max_conn = calloc(gw->n_sandboxes ? gw->n_sandboxes : 1, sizeof(*max_conn));
+	if (max_conn == NULL)
+		return -ENOMEM;
+	gw->max_connections = max_conn; /* copied by each flow table; kept for reloads */
+	for (uint32_t s = 0; s < gw->n_sandboxes; s++)
+		max_conn[s] = gw->cfg->sandboxes[s].net.max_connections;
+	uplink_q = (uint16_t)gw->n_workers;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		struct sbgw_worker *w = &gw->workers[i];
+		struct sbgw_flow_table_params fp;
+		char name[64];
+
+		if (i >= gw->n_workers)
+			break;
+		w->gw = gw;
+		w->index = i;
+		w->lcore = lcore;
+		w->uplink_rxq = i < uplink_q ? (uint16_t)i : SBGW_NO_PORT;
+		w->uplink_txq = (uint16_t)i;
+		memset(&fp, 0, sizeof(fp));
+		snprintf(name, sizeof(name), "sbgw_flows_%u", i);
+		fp.name = name;
+		fp.capacity = gw->cfg->gw.flows / gw->n_workers;
+		fp.socket_id = (int)rte_lcore_to_socket_id(lcore);
+		fp.worker = i;
+		fp.n_workers = gw->n_workers;
+		fp.nat_port_lo = 1024;
+		fp.nat_port_hi = 65535;
+		fp.n_sandboxes = gw->n_sandboxes;
+		fp.max_connections = max_conn;
+		/*
+		 * The guest's own stack keeps TIME-WAIT; the gateway only needs to
+		 * outlive stray retransmissions. A long linger would hold
+		 * max_connections slots (semantics §2.12) for minutes.
+		 */
+		fp.timeouts.tcp_closing = TCP_CLOSING_SECONDS;
+		w->flows = sbgw_flow_table_create(&fp);
+		if (w->flows == NULL) {
+			fail_msg(err, errlen, "worker %u: flow table of %u entries: %s", i,
+				 fp.capacity, strerror(errno));
+			return -errno;
+		}
+		snprintf(name, sizeof(name), "sbgw_handoff_%u", i);
+		w->handoff = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
+					     RING_F_SC_DEQ);
+		w->sb_counters = rte_zmalloc("sbgw_sbc", sizeof(*w->sb_counters) * (gw->n_sandboxes + 1),
+					     RTE_CACHE_LINE_SIZE);
+		w->guest_txb = calloc(gw->n_sandboxes + 1, sizeof(*w->guest_txb));
+		w->guest_tx_dropped = calloc(gw->n_sandboxes + 1, sizeof(*w->guest_tx_dropped));
+		w->uplink_txb = txbuf_create(&w->uplink_tx_dropped);
+		w->sandboxes = calloc(gw->n_sandboxes + 1, sizeof(*w->sandboxes));
+		if (w->handoff == NULL || w->sb_counters == NULL || w->guest_txb == NULL ||
+		    w->guest_tx_dropped == NULL || w->uplink_txb == NULL || w->sandboxes == NULL) {
+			fail_msg(err, errlen, "worker %u: out of memory", i);
+			return -ENOMEM;
+		}
+		for (uint32_t s = 0; s < gw->n_sandboxes; s++) {
+			struct sbgw_sandbox_rt *sb = &gw->sandboxes[s];
+			unsigned int n = sb->policy ? sbgw_policy_source(sb->policy)->n_rules : 0;
+
+			w->sb_counters[s].rule_hits = calloc(n + 1, sizeof(uint64_t));
+			if (w->sb_counters[s].rule_hits == NULL)
+				return -ENOMEM;
+			if (sb->worker != i || sb->port_id == SBGW_NO_PORT)
+				continue;
+			w->guest_txb[s] = txbuf_create(&w->guest_tx_dropped[s]);
+			if (w->guest_txb[s] == NULL)
+				return -ENOMEM;
+			w->sandboxes[w->n_sandboxes++] = s;
+		}
+		i++;
+	}
+	if (i < gw->n_workers) {
+		fail_msg(err, errlen, "only %u worker lcores available, %u needed", i,
+			 gw->n_workers);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int setup_uplink(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	const struct sbgw_uplink *u = &gw->cfg->gw.uplink;
+	int rc;
+
+	rc = find_port(u->device, &gw->uplink_port, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = setup_port(gw, gw->uplink_port, (uint16_t)gw->n_workers, "uplink", err, errlen);
+	if (rc < 0)
+		return rc;
+	rte_eth_macaddr_get(gw->uplink_port, &gw->uplink_mac);
+	addr_bytes(&u->address_ip, gw->uplink4);
+	addr_bytes(&u->next_hop, gw->next_hop4);
+	gw->uplink_v6 = u->has_v6;
+	if (u->has_v6) {
+		addr_bytes(&u->address6_ip, gw->uplink6);
+		addr_bytes(&u->next_hop6, gw->next_hop6);
+	}
+	gw->host_port = SBGW_NO_PORT;
+	if (gw->cfg->gw.host_device != NULL) {
+		rc = find_port(gw->cfg->gw.host_device, &gw->host_port, err, errlen);
+		if (rc < 0)
+			return rc;
+		rc = setup_port(gw, gw->host_port, 1, "host", err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static unsigned int count_ports(const struct sbgw_config *cfg)
+{
+	unsigned int n = 1 + (cfg->gw.host_device != NULL);
+
+	for (unsigned int i = 0; i < cfg->n_sandboxes; i++)
+		n += cfg->sandboxes[i].port != NULL;
+	return n;
+}
+
+struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_argc,
+					 char **extra_argv, char *err, size_t errlen)
+{
+	struct sbgw_dataplane *gw;
+	struct eal_args a;
+	unsigned int n_mbufs;
+	int rc;
+
+	gw = calloc(1, sizeof(*gw));
+	if (gw == NULL)
+		return NULL;
+	gw->cfg = cfg;
+	gw->uplink_port = SBGW_NO_PORT;
+	gw->host_port = SBGW_NO_PORT;
+	rc = build_eal_args(cfg, extra_argc, extra_argv, &a);
+	if (rc < 0) {
+		fail_msg(err, errlen, "EAL arguments: %s", strerror(-rc));
+		goto fail;
+	}
+	if (rte_eal_init(a.argc, a.argv) < 0) {
+		rc = -rte_errno;
+		fail_msg(err, errlen, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	gw->tsc_hz = rte_get_tsc_hz();
+	gw->n_workers = rte_lcore_count() - 1;
+	if (gw->n_workers == 0 || gw->n_workers > SBGW_MAX_WORKERS) {
+		rc = -EINVAL;
+		fail_msg(err, errlen, "%u worker lcores: need 1 to %u besides the main lcore",
+			 gw->n_workers, SBGW_MAX_WORKERS);
+		goto fail;
+	}
+	gw->workers = rte_zmalloc("sbgw_workers", sizeof(*gw->workers) * gw->n_workers,
+				  RTE_CACHE_LINE_SIZE);
+	/* Enough for every queue's descriptors, the caches and what waits in buffers. */
+	n_mbufs = count_ports(cfg) * (RX_DESC + TX_DESC) * gw->n_workers +
+		  gw->n_workers * (MBUF_CACHE + 2 * SBGW_NEIGH_PENDING_MAX + SBGW_HANDOFF_RING_SIZE);
+	gw->pool = rte_pktmbuf_pool_create("sbgw_mbufs", n_mbufs, MBUF_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (gw->workers == NULL || gw->pool == NULL) {
+		rc = -ENOMEM;
+		fail_msg(err, errlen, "cannot allocate %u mbufs: %s (raise -m or hugepages)",
+			 n_mbufs, rte_strerror(rte_errno));
+		goto fail;
+	}
+	rc = setup_uplink(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (cfg->gw.has_floor) {
+		gw->floor = sbgw_policy_compile(&cfg->gw.floor, "floor", err, errlen);
+		if (gw->floor == NULL) {
+			rc = -errno;
+			goto fail;
+		}
+	}
+	rc = setup_sandboxes(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = setup_workers(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = sbgw_telemetry_register(gw);
+	if (rc < 0) {
+		fail_msg(err, errlen, "telemetry: %s", strerror(-rc));
+		goto fail;
+	}
+	for (int i = 0; i < a.argc; i++)
+		free(a.owned[i]);
+	return gw;
+fail:
+	for (int i = 0; i < a.argc; i++)
+		free(a.owned[i]);
+	sbgw_dataplane_destroy(gw);
+	errno = -rc;
+	return NULL;
+}
+
+int sbgw_dataplane_run(struct sbgw_dataplane *gw)
+{
+	unsigned int lcore, i = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (i >= gw->n_workers)
+			break;
+		rte_eal_remote_launch(sbgw_worker_main, &gw->workers[i], lcore);
+		i++;
+	}
+	rte_eal_mp_wait_lcore();
+	return 0;
+}
+
+void sbgw_dataplane_stop(struct sbgw_dataplane *gw)
+{
+	gw->stop = true;
+}
+
+static void close_port(uint16_t port)
+{
+	if (port == SBGW_NO_PORT || !rte_eth_dev_is_valid_port(port))
+		return;
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+}
+
+void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
+{
+	bool eal_up;
+
+	if (gw == NULL)
+		return;
+	eal_up = gw->tsc_hz != 0;
+	for (unsigned int i = 0; gw->workers != NULL && i < gw->n_workers; i++) {
+		struct sbgw_worker *w = &gw->workers[i];
+
+		sbgw_flow_table_free(w->flows);
+		rte_ring_free(w->handoff);
+		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_sandboxes; s++)
+			free(w->sb_counters[s].rule_hits);
+		rte_free(w->sb_counters);
+		for (uint32_t s = 0; w->guest_txb != NULL && s < gw->n_sandboxes; s++)
+			rte_free(w->guest_txb[s]);
+		free(w->guest_txb);
+		free(w->guest_tx_dropped);
+		free(w->sandboxes);
+		rte_free(w->uplink_txb);
+		for (unsigned int f = 0; f < 2; f++)
+			for (unsigned int k = 0; k < w->n_pending[f]; k++)
+				rte_pktmbuf_free(w->pending[f][k]);
+	}
+	for (uint32_t s = 0; gw->sandboxes != NULL && s < gw->n_sandboxes; s++) {
+		close_port(gw->sandboxes[s].port_id);
+		sbgw_policy_free(gw->sandboxes[s].policy);
+	}
+	if (eal_up) {
+		close_port(gw->uplink_port);
+		close_port(gw->host_port);
+	}
+	sbgw_policy_free(gw->floor);
+	free(gw->sandboxes);
+	free(gw->max_connections);
+	rte_free(gw->workers);
+	rte_mempool_free(gw->pool);
+	free(gw);
+	if (eal_up)
+		rte_eal_cleanup();
+}

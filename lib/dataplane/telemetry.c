@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters for operators, through DPDK telemetry
+ * (/usr/bin/dpdk-telemetry.py, or any client of the telemetry socket):
+ *
+ *   /sbgw/sandboxes           names of the sandboxes
+ *   /sbgw/sandbox,NAME        packets and bytes each way, flows, drops by
+ *                             reason, hits per policy rule (last = default)
+ *   /sbgw/uplink              the uplink's packets, bytes and drops
+ *   /sbgw/workers             per worker: busy cycles, packets, live flows
+ *
+ * Workers own their counters and never synchronise them; a reader sums
+ * the workers' copies, so a figure may be a burst behind, never torn
+ * (64-bit loads are atomic on the platforms DPDK supports).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "runtime.h"
+
+static struct sbgw_dataplane *telemetry_gw;
+
+/* Telemetry dictionaries hold a bounded number of entries. */
+#define RULES_SHOWN 500
+
+static int cmd_sandboxes(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	for (uint32_t i = 0; i < telemetry_gw->n_sandboxes; i++)
+		rte_tel_data_add_array_string(d, telemetry_gw->sandboxes[i].cfg->name);
+	return 0;
+}
+
+static void add_drops(struct rte_tel_data *d, const uint64_t *drops)
+{
+	struct rte_tel_data *child = rte_tel_data_alloc();
+
+	if (child == NULL)
+		return;
+	rte_tel_data_start_dict(child);
+	for (unsigned int r = 1; r < SBGW_DROP_COUNT; r++)
+		if (drops[r] != 0)
+			rte_tel_data_add_dict_u64(child, sbgw_drop_name(r), drops[r]);
+	rte_tel_data_add_dict_container(d, "drops", child, 0);
+}
+
+static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dataplane *gw = telemetry_gw;
+	struct sbgw_sandbox_counters sum;
+	const struct sbgw_sandbox_rt *sb = NULL;
+	struct rte_tel_data *hits;
+	uint64_t connections = 0;
+	unsigned int n_rules;
+
+	(void)cmd;
+	for (uint32_t i = 0; params != NULL && i < gw->n_sandboxes; i++)
+		if (strcmp(gw->sandboxes[i].cfg->name, params) == 0)
+			sb = &gw->sandboxes[i];
+	if (sb == NULL)
+		return -EINVAL;
+	n_rules = sbgw_policy_source(sb->policy)->n_rules;
+	hits = rte_tel_data_alloc();
+	if (hits == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_array(hits, RTE_TEL_U64_VAL);
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned int r = 0; r <= n_rules && r < RULES_SHOWN; r++) {
+		uint64_t h = 0;
+
+		for (unsigned int w = 0; w < gw->n_workers; w++)
+			h += gw->workers[w].sb_counters[sb->index].rule_hits[r];
+		rte_tel_data_add_array_u64(hits, h);
+	}
+	for (unsigned int w = 0; w < gw->n_workers; w++) {
+		const struct sbgw_sandbox_counters *c = &gw->workers[w].sb_counters[sb->index];
+
+		sum.from_guest_packets += c->from_guest_packets;
+		sum.from_guest_bytes += c->from_guest_bytes;
+		sum.to_guest_packets += c->to_guest_packets;
+		sum.to_guest_bytes += c->to_guest_bytes;
+		sum.flows_created += c->flows_created;
+		for (unsigned int r = 0; r < SBGW_DROP_COUNT; r++)
+			sum.drops[r] += c->drops[r];
+		connections += sbgw_flow_connections(gw->workers[w].flows, sb->index);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", sb->cfg->name);
+	rte_tel_data_add_dict_u64(d, "from_guest_packets", sum.from_guest_packets);
+	rte_tel_data_add_dict_u64(d, "from_guest_bytes", sum.from_guest_bytes);
+	rte_tel_data_add_dict_u64(d, "to_guest_packets", sum.to_guest_packets);
+	rte_tel_data_add_dict_u64(d, "to_guest_bytes", sum.to_guest_bytes);
+	rte_tel_data_add_dict_u64(d, "flows_created", sum.flows_created);
+	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
+	add_drops(d, sum.drops);
+	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);
+	return 0;
+}
+
+static int cmd_uplink(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dataplane *gw = telemetry_gw;
+	struct sbgw_port_counters sum;
+	uint64_t tx_dropped = 0;
+
+	(void)cmd;
+	(void)params;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned int w = 0; w < gw->n_workers; w++) {
+		const struct sbgw_port_counters *c = &gw->workers[w].uplink_counters;
+
+		sum.rx_packets += c->rx_packets;
+		sum.rx_bytes += c->rx_bytes;
+		sum.tx_packets += c->tx_packets;
+		sum.tx_bytes += c->tx_bytes;
+		for (unsigned int r = 0; r < SBGW_DROP_COUNT; r++)
+			sum.drops[r] += c->drops[r];
+		tx_dropped += gw->workers[w].uplink_tx_dropped;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx_packets", sum.rx_packets);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", sum.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", sum.tx_packets);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", sum.tx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_queue_full", tx_dropped);
+	add_drops(d, sum.drops);
+	return 0;
+}
+
+static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dataplane *gw = telemetry_gw;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < gw->n_workers; i++) {
+		const struct sbgw_worker *w = &gw->workers[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char name[24];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_int(c, "lcore", (int)w->lcore);
+		rte_tel_data_add_dict_u64(c, "busy_cycles", w->busy_cycles);
+		rte_tel_data_add_dict_u64(c, "busy_packets", w->busy_packets);
+		rte_tel_data_add_dict_u64(c, "loops", w->loops);
+		rte_tel_data_add_dict_u64(c, "live_flows", sbgw_flow_count(w->flows));
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+int sbgw_telemetry_register(struct sbgw_dataplane *gw)
+{
+	int rc = 0;
+
+	telemetry_gw = gw;
+	rc |= rte_telemetry_register_cmd("/sbgw/sandboxes", cmd_sandboxes,
+					 "Names of the sandboxes. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/sandbox", cmd_sandbox,
+					 "Counters of one sandbox. Parameter: its name");
+	rc |= rte_telemetry_register_cmd("/sbgw/uplink", cmd_uplink,
+					 "Uplink counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/workers", cmd_workers,
+					 "Worker lcores: cycles, packets, flows. No parameters");
+	return rc < 0 ? -EINVAL : 0;
+}
