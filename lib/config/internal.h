@@ -163,6 +163,10 @@ bool cfg_ports_conflict(const struct sbgw_port_binding *a, const struct sbgw_por
 /* "127.0.0.1:8080/tcp", "[::1]:53/udp" */
 const char *cfg_port_format(const struct sbgw_port_binding *b, char *buf, size_t len);
 #define CFG_PORT_STRLEN (SBGW_ADDR_STRLEN + 16)
+/* " (as 0.0.0.0:80/tcp)" in hint when other clashes with b through another bind, else "". */
+#define CFG_PORT_HINT_LEN (CFG_PORT_STRLEN + 8)
+const char *cfg_port_clash_hint(const struct sbgw_port_binding *b,
+				const struct sbgw_port_binding *other, char *hint, size_t len);
 void cfg_network_free(struct sbgw_network *net);
 
 /* policy_rules.c */

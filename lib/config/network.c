@@ -88,6 +88,17 @@ bool cfg_ports_conflict(const struct sbgw_port_binding *a, const struct sbgw_por
 	       (sbgw_addr_is_unspecified(&a->bind) || sbgw_addr_is_unspecified(&b->bind));
 }
 
+const char *cfg_port_clash_hint(const struct sbgw_port_binding *b,
+				const struct sbgw_port_binding *other, char *hint, size_t len)
+{
+	char buf[CFG_PORT_STRLEN];
+
+	if (sbgw_addr_equal(&b->bind, &other->bind))
+		return "";
+	snprintf(hint, len, " (as %s)", cfg_port_format(other, buf, sizeof(buf)));
+	return hint;
+}
+
 const char *cfg_port_format(const struct sbgw_port_binding *b, char *buf, size_t len)
 {
 	char a[SBGW_ADDR_STRLEN];
@@ -179,8 +190,8 @@ static int parse_binding_pair(struct cfg_ctx *ctx, const config_setting_t *s,
 static int parse_ports(struct cfg_ctx *ctx, const config_setting_t *seq, bool is_none,
 		       struct sbgw_network *net)
 {
+	char buf[CFG_PORT_STRLEN], hint[CFG_PORT_HINT_LEN];
 	int n = config_setting_length(seq);
-	char buf[CFG_PORT_STRLEN];
 
 	if (n <= 0)
 		return 0;
@@ -216,8 +227,9 @@ static int parse_ports(struct cfg_ctx *ctx, const config_setting_t *seq, bool is
 		for (unsigned int j = 0; j < net->n_ports; j++) {
 			if (!cfg_ports_conflict(b, &net->ports[j]))
 				continue;
-			cfg_error(ctx, e, "host port %s is already published by ports.[%u]",
-				  cfg_port_format(b, buf, sizeof(buf)), net->ports[j].index);
+			cfg_error(ctx, e, "host port %s is already published by ports.[%u]%s",
+				  cfg_port_format(b, buf, sizeof(buf)), net->ports[j].index,
+				  cfg_port_clash_hint(b, &net->ports[j], hint, sizeof(hint)));
 			rc = -EINVAL;
 			break;
 		}

@@ -133,7 +133,7 @@ static const config_setting_t *port_setting(const config_setting_t *s,
 static void check_ports(struct cfg_ctx *ctx, const config_setting_t *s,
 			const struct sbgw_sandbox *sb, const struct sbgw_sandbox *o)
 {
-	char buf[CFG_PORT_STRLEN];
+	char buf[CFG_PORT_STRLEN], hint[CFG_PORT_HINT_LEN];
 
 	for (unsigned int i = 0; i < sb->net.n_ports; i++) {
 		const struct sbgw_port_binding *b = &sb->net.ports[i];
@@ -142,8 +142,9 @@ static void check_ports(struct cfg_ctx *ctx, const config_setting_t *s,
 			if (!cfg_ports_conflict(b, &o->net.ports[j]))
 				continue;
 			cfg_error(ctx, port_setting(s, b),
-				  "host port %s is already published by sandbox \"%s\"",
-				  cfg_port_format(b, buf, sizeof(buf)), o->name);
+				  "host port %s is already published by sandbox \"%s\"%s",
+				  cfg_port_format(b, buf, sizeof(buf)), o->name,
+				  cfg_port_clash_hint(b, &o->net.ports[j], hint, sizeof(hint)));
 			break;
 		}
 	}

@@ -78,6 +78,9 @@ static uintptr_t problem_rank(const config_setting_t *s, bool after)
 
 	if (!after)
 		return 2 * (uintptr_t)config_setting_get_hook(s);
+	/* A missing top-level setting is reported on line 1, so it sorts first. */
+	if (config_setting_is_root(s))
+		return 0;
 	while (config_setting_is_aggregate(s) && (n = config_setting_length(s)) > 0)
 		s = config_setting_get_elem(s, (unsigned int)n - 1);
 	return 2 * (uintptr_t)config_setting_get_hook(s) + 1;
@@ -134,7 +137,8 @@ static int problem_cmp(const void *a, const void *b)
 
 void cfg_flush(struct cfg_ctx *ctx)
 {
-	qsort(ctx->problems, ctx->n_problems, sizeof(*ctx->problems), problem_cmp);
+	if (ctx->n_problems > 1)
+		qsort(ctx->problems, ctx->n_problems, sizeof(*ctx->problems), problem_cmp);
 	for (unsigned int i = 0; i < ctx->n_problems; i++) {
 		if (ctx->err != NULL)
 			fputs(ctx->problems[i].text, ctx->err);
@@ -257,7 +261,7 @@ static void normalise_key(const char *in, char *out)
 {
 	size_t i;
 
-	for (i = 0; in[i] != '\0' && i < KEY_CMP_MAX; i++) {
+	for (i = 0; i < KEY_CMP_MAX && in[i] != '\0'; i++) {
 		char c = in[i];
 
 		if (c >= 'A' && c <= 'Z')
@@ -270,33 +274,37 @@ static void normalise_key(const char *in, char *out)
 unsigned int cfg_edit_distance(const char *a, const char *b)
 {
 	char x[KEY_CMP_MAX + 1], y[KEY_CMP_MAX + 1];
-	unsigned int row[KEY_CMP_MAX + 1];
+	unsigned int rows[3][KEY_CMP_MAX + 1];
 	size_t n, m;
 
 	normalise_key(a, x);
 	normalise_key(b, y);
 	n = strlen(x);
 	m = strlen(y);
-	/* Levenshtein with one rolling row. */
+	/*
+	 * Optimal string alignment distance (Levenshtein plus adjacent
+	 * transpositions, "dsn" for "dns" is one edit), three rolling rows.
+	 */
 	for (size_t j = 0; j <= m; j++)
-		row[j] = (unsigned int)j;
+		rows[0][j] = (unsigned int)j;
 	for (size_t i = 1; i <= n; i++) {
-		unsigned int diag = row[0];
+		unsigned int *cur = rows[i % 3], *prev = rows[(i - 1) % 3], *prev2 = rows[(i + 1) % 3];
 
-		row[0] = (unsigned int)i;
+		cur[0] = (unsigned int)i;
 		for (size_t j = 1; j <= m; j++) {
-			unsigned int up = row[j], best;
+			unsigned int best = prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1);
 
-			best = diag + (x[i - 1] == y[j - 1] ? 0 : 1);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+			    prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
 		}
 	}
-	return row[m];
+	return rows[n % 3][m];
 }
 
 /* The known key closest to name, when close enough to be a typo. */

@@ -79,6 +79,7 @@ struct sbgw_worker {
 	struct rte_mbuf *pending[2][SBGW_NEIGH_PENDING_MAX]; /* waiting for the next hop, v4/v6 */
 	unsigned int n_pending[2];
 	uint64_t loops, busy_cycles, busy_packets;
+	uint64_t handed_off; /* uplink frames passed to the worker owning their flow */
 } __rte_cache_aligned;
 
 struct sbgw_dataplane {

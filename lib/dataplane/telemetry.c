@@ -151,6 +151,7 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(c, "busy_cycles", w->busy_cycles);
 		rte_tel_data_add_dict_u64(c, "busy_packets", w->busy_packets);
 		rte_tel_data_add_dict_u64(c, "loops", w->loops);
+		rte_tel_data_add_dict_u64(c, "handed_off", w->handed_off);
 		rte_tel_data_add_dict_u64(c, "live_flows", sbgw_flow_count(w->flows));
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);

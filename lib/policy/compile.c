@@ -370,8 +370,9 @@ static int build_ctx(struct sbgw_policy_compiled *cp, enum sbgw_dir dir, int fam
 			goto fail;
 		}
 	}
+	/* Nothing applies to this direction and family: no context, and rc is 0. */
 	if (st.n == 0)
-		goto out;
+		goto fail;
 
 	/* rte_acl_create() returns an existing context of the same name: never reuse one. */
 	snprintf(suffix, sizeof(suffix), "-%c%c-%" PRIx64, dir == SBGW_EGRESS ? 'e' : 'i',
@@ -411,9 +412,7 @@ static int build_ctx(struct sbgw_policy_compiled *cp, enum sbgw_dir dir, int fam
 	cp->bytes += heap_allocated() - before;
 	cp->ctx[dir][family] = ctx;
 	cp->acl_rules[dir][family] = st.n;
-out:
-	free(st.rules);
-	return 0;
+	ctx = NULL; /* owned by cp now */
 fail:
 	rte_acl_free(ctx);
 	free(st.rules);
@@ -461,16 +460,19 @@ struct sbgw_policy_compiled *sbgw_policy_compile(const struct sbgw_policy *p, co
 		goto fail;
 	}
 	rc = sbgw_policy_copy(&cp->policy, p);
-	if (rc < 0)
-		goto nomem;
+	if (rc < 0) {
+		set_err(err, errlen, "policy %s: out of memory", name);
+		goto fail;
+	}
 	/* Normalise once so the slow paths (domain hits, dumps) see what rte_acl sees. */
 	for (unsigned int i = 0; i < cp->policy.n_rules; i++)
 		if (cp->policy.rules[i].dest_kind == SBGW_DEST_CIDR)
 			sbgw_cidr_normalise(&cp->policy.rules[i].cidr);
 	cp->rule_set = calloc(p->n_rules > 0 ? p->n_rules : 1, 1);
 	if (cp->rule_set == NULL) {
+		set_err(err, errlen, "policy %s: out of memory", name);
 		rc = -ENOMEM;
-		goto nomem;
+		goto fail;
 	}
 	rc = assign_sets(cp, name, err, errlen);
 	if (rc < 0)
@@ -482,8 +484,6 @@ struct sbgw_policy_compiled *sbgw_policy_compile(const struct sbgw_policy *p, co
 				goto fail;
 		}
 	return cp;
-nomem:
-	set_err(err, errlen, "policy %s: out of memory", name);
 fail:
 	sbgw_policy_free(cp);
 	errno = -rc;

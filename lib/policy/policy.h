@@ -113,16 +113,16 @@ struct sbgw_host_addrs {
 	struct sbgw_addr v6;
 };
 
-/*
- * The seed's presets (semantics §1.2), filled into p. p is overwritten
- * without freeing what it held (like sbgw_policy_copy()'s dst): pass an
- * uninitialised, zeroed or cleared policy. 0, -ENOMEM or -EINVAL.
- */
+/* The seed's presets (semantics §1.2). */
 enum sbgw_preset {
 	SBGW_PRESET_NONE,
 	SBGW_PRESET_PUBLIC_ONLY,
 	SBGW_PRESET_ALLOW_ALL,
 };
+/*
+ * Replace p's defaults and rules by a preset. p must be zeroed or hold a
+ * policy (its rules are freed). 0, -ENOMEM or -EINVAL (p is then empty).
+ */
 int sbgw_policy_preset(struct sbgw_policy *p, enum sbgw_preset preset);
 
 /* Rule.allow_dns(): appends its two rules. */
@@ -133,7 +133,7 @@ int sbgw_policy_append(struct sbgw_policy *p, const struct sbgw_rule *r);
 int sbgw_policy_prepend(struct sbgw_policy *p, const struct sbgw_rule *rules, unsigned int n);
 /* Free the rules and zero p (defaults become ALLOW/ALLOW, value 0). */
 void sbgw_policy_clear(struct sbgw_policy *p);
-/* Deep copy; dst is overwritten without freeing what it held. 0 or -ENOMEM. */
+/* Deep copy into dst, which must be zeroed or hold a policy (freed). 0 or -ENOMEM. */
 int sbgw_policy_copy(struct sbgw_policy *dst, const struct sbgw_policy *src);
 /* A rule with the seed's Rule() defaults: egress, any destination/protocol/port. */
 void sbgw_rule_init(struct sbgw_rule *r, enum sbgw_action action);

@@ -110,12 +110,15 @@ int sbgw_policy_copy(struct sbgw_policy *dst, const struct sbgw_policy *src)
 {
 	struct sbgw_rule *rules = NULL;
 
+	if (dst == src)
+		return 0;
 	if (src->n_rules > 0) {
 		rules = malloc((size_t)src->n_rules * sizeof(*rules));
 		if (rules == NULL)
 			return -ENOMEM;
 		memcpy(rules, src->rules, (size_t)src->n_rules * sizeof(*rules));
 	}
+	sbgw_policy_clear(dst);
 	*dst = *src;
 	dst->rules = rules;
 	return 0;
@@ -126,8 +129,8 @@ int sbgw_policy_preset(struct sbgw_policy *p, enum sbgw_preset preset)
 	struct sbgw_rule pub;
 	int rc;
 
-	/* Like copy, p is treated as uninitialised: it may come straight off the stack. */
-	memset(p, 0, sizeof(*p));
+	/* A preset replaces the whole policy, rules included (configuration defaults first). */
+	sbgw_policy_clear(p);
 	switch (preset) {
 	case SBGW_PRESET_NONE:
 		p->default_egress = SBGW_ACTION_DENY;

@@ -173,7 +173,7 @@ e2e_conf_head() {
 version = 1;
 gateway = {
 	eal = [ "--no-huge", "--no-shconf", "-m", "768", "--no-pci",
-		"--file-prefix", "sbgwt-$E2E_ID", "--log-level", "*:warning" ];
+		"--file-prefix", "sbgwt-$E2E_ID", "--log-level", "*:warning"${E2E_EAL_EXTRA:-} ];
 	workers = [ ${E2E_WORKERS:-1} ];
 	slow = [ 0 ];
 	uplink = {

@@ -235,6 +235,8 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, const struct s
 	if (owner != w->index && !handed_off) {
 		if (rte_ring_enqueue(gw->workers[owner].handoff, m) != 0)
 			count_drop(w, m, SBGW_DROP_HANDOFF_FULL);
+		else
+			w->handed_off++;
 		return;
 	}
 	uplink_key(frame, info, &k);

@@ -197,7 +197,7 @@ static void ports_wildcard_bind_conflicts_with_specific(void **state)
 		"network = { ports = ( [ 8080, 80 ], { host_port = 8080; guest_port = 80; bind = "
 		"\"0.0.0.0\"; } ); };",
 		"sandboxes.[0].network.ports.[1]: host port 0.0.0.0:8080/tcp is already published by "
-		"ports.[0]");
+		"ports.[0] (as 127.0.0.1:8080/tcp)");
 }
 
 static void ports_other_family_wildcard_is_accepted(void **state)

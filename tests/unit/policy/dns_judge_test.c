@@ -10,18 +10,9 @@
 #include "policy.h"
 #include "testrule.h"
 
-#define assert_verdict(v, act, idx)                                                                \
-	do {                                                                                       \
-		struct sbgw_verdict v_ = (v);                                                      \
-		if (v_.action != (act) || v_.rule != (idx))                                        \
-			fail_msg("verdict %s rule %d, want %s rule %d",                            \
-				 sbgw_action_name(v_.action), v_.rule, sbgw_action_name(act),      \
-				 (idx));                                                           \
-	} while (0)
-
 static void dns_public_only_udp_allowed(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -32,7 +23,7 @@ static void dns_public_only_udp_allowed(void **state)
 
 static void dns_public_only_tcp_allowed(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -44,7 +35,7 @@ static void dns_public_only_tcp_allowed(void **state)
 /* allow_dns() has no 853, and "public" never matches a query. */
 static void dns_public_only_dot_denied(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -55,7 +46,7 @@ static void dns_public_only_dot_denied(void **state)
 
 static void dns_dot_rule_tcp_853_allowed(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -68,7 +59,7 @@ static void dns_dot_rule_tcp_853_allowed(void **state)
 
 static void dns_custom_deny_without_allow_dns_denied(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to group public", "allow tcp port 443 to 10.0.0.0/8",
@@ -81,7 +72,7 @@ static void dns_custom_deny_without_allow_dns_denied(void **state)
 /* A domain allow scoped to tcp/443 still grants the lookup of that name. */
 static void dns_domain_rule_port_scoped_still_allowed(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow tcp port 443 to domain api.example.com", RULES_END);
@@ -94,7 +85,7 @@ static void dns_domain_rule_port_scoped_still_allowed(void **state)
 
 static void dns_domain_deny_any_port_blocks_lookup(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -106,7 +97,7 @@ static void dns_domain_deny_any_port_blocks_lookup(void **state)
 
 static void dns_suffix_rule_subdomain_matched(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny to suffix .example.com", RULES_END);
@@ -119,7 +110,7 @@ static void dns_suffix_rule_subdomain_matched(void **state)
 
 static void dns_suffix_unaligned_not_matched(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny to suffix .example.com", RULES_END);
@@ -131,7 +122,7 @@ static void dns_suffix_unaligned_not_matched(void **state)
 /* Rule.deny() with nothing else denies DNS too. */
 static void dns_bare_deny_denied(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny to any", RULES_END);
@@ -141,7 +132,7 @@ static void dns_bare_deny_denied(void **state)
 
 static void dns_any_rule_wrong_protocol_skipped(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow tcp to any", RULES_END);
@@ -154,7 +145,7 @@ static void dns_any_rule_wrong_protocol_skipped(void **state)
 
 static void dns_any_rule_wrong_port_skipped(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow port 1-52 to any", "allow port 54-65535 to any", RULES_END);
@@ -167,7 +158,7 @@ static void dns_any_rule_wrong_port_skipped(void **state)
 
 static void dns_icmp_any_rule_never_matches(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow icmpv4 to any", RULES_END);
@@ -179,7 +170,7 @@ static void dns_icmp_any_rule_never_matches(void **state)
 /* CIDR and non-host groups have no resolved address to match. */
 static void dns_cidr_and_public_rules_never_match(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to 0.0.0.0/0", "allow to ::/0",
@@ -191,7 +182,7 @@ static void dns_cidr_and_public_rules_never_match(void **state)
 
 static void dns_ingress_rules_ignored(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny ingress to any", "deny ingress to domain example.com",
@@ -203,7 +194,7 @@ static void dns_ingress_rules_ignored(void **state)
 
 static void dns_any_direction_rule_considered(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny any to domain example.com", RULES_END);
@@ -213,7 +204,7 @@ static void dns_any_direction_rule_considered(void **state)
 
 static void dns_first_match_wins(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to domain example.com", "deny to any", RULES_END);
@@ -225,7 +216,7 @@ static void dns_first_match_wins(void **state)
 
 static void dns_trailing_dot_and_case_tolerated(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "allow/allow", "deny to domain example.com", RULES_END);
@@ -237,7 +228,7 @@ static void dns_trailing_dot_and_case_tolerated(void **state)
 /* A name that does not parse only meets "any" and "host" rows. */
 static void dns_unparsable_name_skips_domain_rows(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to suffix .example.com", "allow udp port 53 to group host",
@@ -249,7 +240,7 @@ static void dns_unparsable_name_skips_domain_rows(void **state)
 
 static void dns_unparsable_name_default_without_any_rows(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to suffix .example.com", RULES_END);
@@ -260,7 +251,7 @@ static void dns_unparsable_name_default_without_any_rows(void **state)
 
 static void dns_allow_all_allowed(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_ALLOW_ALL), 0);
@@ -271,7 +262,7 @@ static void dns_allow_all_allowed(void **state)
 
 static void dns_none_denied(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_NONE), 0);

@@ -105,7 +105,7 @@ static void rebind_mapped_public_not_reserved(void **state)
 /* allow_all admits nothing: defaults never count. */
 static void rebind_allow_all_private_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_ALLOW_ALL), 0);
@@ -116,7 +116,7 @@ static void rebind_allow_all_private_not_admitted(void **state)
 
 static void rebind_public_only_private_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -126,7 +126,7 @@ static void rebind_public_only_private_not_admitted(void **state)
 
 static void rebind_allow_private_admits_private(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -139,7 +139,7 @@ static void rebind_allow_private_admits_private(void **state)
 
 static void rebind_allow_private_loopback_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to group public", "allow to group private", RULES_END);
@@ -152,7 +152,7 @@ static void rebind_allow_private_loopback_not_admitted(void **state)
 
 static void rebind_earlier_deny_wins_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "deny to 10.20.30.40/32", "allow to group private", RULES_END);
@@ -163,7 +163,7 @@ static void rebind_earlier_deny_wins_not_admitted(void **state)
 
 static void rebind_port_scoped_allow_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow tcp port 443 to 10.0.0.0/8", RULES_END);
@@ -174,7 +174,7 @@ static void rebind_port_scoped_allow_not_admitted(void **state)
 /* A port-scoped deny is skipped, so it cannot shadow a later allow. */
 static void rebind_port_scoped_deny_skipped_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "deny tcp port 22 to 10.0.0.0/8", "allow to 10.0.0.0/8", RULES_END);
@@ -184,7 +184,7 @@ static void rebind_port_scoped_deny_skipped_admitted(void **state)
 
 static void rebind_any_destination_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to any", RULES_END);
@@ -194,7 +194,7 @@ static void rebind_any_destination_not_admitted(void **state)
 
 static void rebind_domain_rule_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to domain internal.example", RULES_END);
@@ -204,7 +204,7 @@ static void rebind_domain_rule_not_admitted(void **state)
 
 static void rebind_ingress_allow_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow ingress to 10.0.0.0/8", RULES_END);
@@ -214,7 +214,7 @@ static void rebind_ingress_allow_not_admitted(void **state)
 
 static void rebind_any_direction_allow_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow any to 10.0.0.0/8", RULES_END);
@@ -225,7 +225,7 @@ static void rebind_any_direction_allow_admitted(void **state)
 /* TCP is walked first, then UDP: a UDP-only allow behind a TCP deny still admits. */
 static void rebind_udp_allow_after_tcp_deny_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "deny tcp to 10.0.0.0/8", "allow udp to 10.0.0.0/8", RULES_END);
@@ -235,7 +235,7 @@ static void rebind_udp_allow_after_tcp_deny_admitted(void **state)
 
 static void rebind_deny_any_protocol_blocks_both(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "deny to 10.0.0.0/8", "allow udp to 10.0.0.0/8",
@@ -246,7 +246,7 @@ static void rebind_deny_any_protocol_blocks_both(void **state)
 
 static void rebind_icmp_allow_not_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow icmpv4 to 10.0.0.0/8", RULES_END);
@@ -256,7 +256,7 @@ static void rebind_icmp_allow_not_admitted(void **state)
 
 static void rebind_mapped_answer_ipv4_rule_admitted(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to 192.168.0.0/16", RULES_END);
@@ -266,7 +266,7 @@ static void rebind_mapped_answer_ipv4_rule_admitted(void **state)
 
 static void rebind_host_group_uses_gateway_addrs(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to group host", RULES_END);
@@ -278,7 +278,7 @@ static void rebind_host_group_uses_gateway_addrs(void **state)
 
 static void rebind_zero_cidr_admits_unspecified(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to 0.0.0.0/0", RULES_END);

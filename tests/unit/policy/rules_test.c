@@ -24,7 +24,7 @@ static void assert_rule_text(const struct sbgw_rule *r, const char *want)
 
 static void preset_none_denies_both_ways(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_NONE), 0);
@@ -36,7 +36,7 @@ static void preset_none_denies_both_ways(void **state)
 
 static void preset_allow_all_allows_both_ways(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_ALLOW_ALL), 0);
@@ -48,7 +48,7 @@ static void preset_allow_all_allows_both_ways(void **state)
 
 static void preset_public_only_defaults_deny_allow(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -59,7 +59,7 @@ static void preset_public_only_defaults_deny_allow(void **state)
 
 static void preset_public_only_rules_dns_then_public(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
@@ -72,7 +72,7 @@ static void preset_public_only_rules_dns_then_public(void **state)
 
 static void preset_unknown_rejected(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&p, (enum sbgw_preset)42), -EINVAL);
@@ -80,9 +80,50 @@ static void preset_unknown_rejected(void **state)
 	assert_null(p.rules);
 }
 
+/* Configuration starts from public_only and may then apply another preset. */
+static void preset_replaces_existing_rules(void **state)
+{
+	struct sbgw_policy p = {0};
+
+	(void)state;
+	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_PUBLIC_ONLY), 0);
+	assert_int_equal(sbgw_policy_preset(&p, SBGW_PRESET_ALLOW_ALL), 0);
+	assert_int_equal(p.n_rules, 0);
+	assert_null(p.rules);
+	assert_int_equal(p.default_egress, SBGW_ACTION_ALLOW);
+	/* The sanitizer build reports the first preset's rules if they leaked. */
+}
+
+static void copy_into_populated_replaces(void **state)
+{
+	struct sbgw_policy a = {0}, b = {0};
+
+	(void)state;
+	test_policy(&a, "allow/deny", "deny to any", RULES_END);
+	assert_int_equal(sbgw_policy_preset(&b, SBGW_PRESET_PUBLIC_ONLY), 0);
+	assert_int_equal(sbgw_policy_copy(&b, &a), 0);
+	assert_int_equal(b.n_rules, 1);
+	assert_int_equal(b.default_ingress, SBGW_ACTION_DENY);
+	assert_int_equal(b.rules[0].action, SBGW_ACTION_DENY);
+	sbgw_policy_clear(&a);
+	sbgw_policy_clear(&b);
+}
+
+static void copy_onto_itself_unchanged(void **state)
+{
+	struct sbgw_policy a = {0};
+
+	(void)state;
+	test_policy(&a, "deny/allow", "allow to any", RULES_END);
+	assert_int_equal(sbgw_policy_copy(&a, &a), 0);
+	assert_int_equal(a.n_rules, 1);
+	assert_int_equal(a.rules[0].action, SBGW_ACTION_ALLOW);
+	sbgw_policy_clear(&a);
+}
+
 static void allow_dns_appends_udp_then_tcp_53(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "deny to any", RULES_END);
@@ -131,7 +172,7 @@ static void rule_init_seed_defaults(void **state)
 
 static void append_keeps_order(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to 10.0.0.0/8", "deny to 10.0.0.5", RULES_END);
@@ -144,7 +185,7 @@ static void append_keeps_order(void **state)
 /* deny_domains go in front of the preset's rules (§1.1 assembly rule 1). */
 static void prepend_puts_rules_first_in_order(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 	struct sbgw_rule deny[2];
 
 	(void)state;
@@ -162,7 +203,7 @@ static void prepend_puts_rules_first_in_order(void **state)
 
 static void prepend_nothing_unchanged(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/allow", "allow to any", RULES_END);
@@ -185,7 +226,7 @@ static void prepend_into_empty_policy(void **state)
 
 static void copy_is_deep(void **state)
 {
-	struct sbgw_policy a, b;
+	struct sbgw_policy a = {0}, b = {0};
 
 	(void)state;
 	test_policy(&a, "deny/allow", "allow to group public", RULES_END);
@@ -201,7 +242,7 @@ static void copy_is_deep(void **state)
 
 static void copy_empty_has_no_array(void **state)
 {
-	struct sbgw_policy a, b;
+	struct sbgw_policy a = {0}, b = {0};
 
 	(void)state;
 	assert_int_equal(sbgw_policy_preset(&a, SBGW_PRESET_NONE), 0);
@@ -212,7 +253,7 @@ static void copy_empty_has_no_array(void **state)
 
 static void clear_frees_and_zeroes(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 
 	(void)state;
 	test_policy(&p, "deny/deny", "allow to any", RULES_END);
@@ -279,7 +320,7 @@ static void format_small_buffer_truncated(void **state)
 
 static void dump_lists_defaults_and_numbered_rules(void **state)
 {
-	struct sbgw_policy p;
+	struct sbgw_policy p = {0};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -306,6 +347,7 @@ int main(void)
 		cmocka_unit_test(preset_public_only_defaults_deny_allow),
 		cmocka_unit_test(preset_public_only_rules_dns_then_public),
 		cmocka_unit_test(preset_unknown_rejected),
+		cmocka_unit_test(preset_replaces_existing_rules),
 		cmocka_unit_test(allow_dns_appends_udp_then_tcp_53),
 		cmocka_unit_test(allow_dns_excludes_853),
 		cmocka_unit_test(rule_init_seed_defaults),
@@ -315,6 +357,8 @@ int main(void)
 		cmocka_unit_test(prepend_into_empty_policy),
 		cmocka_unit_test(copy_is_deep),
 		cmocka_unit_test(copy_empty_has_no_array),
+		cmocka_unit_test(copy_into_populated_replaces),
+		cmocka_unit_test(copy_onto_itself_unchanged),
 		cmocka_unit_test(clear_frees_and_zeroes),
 		cmocka_unit_test(format_port_range_dash),
 		cmocka_unit_test(format_direction_any_spelt_any),

@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 #include "testrule.h"
 
@@ -150,4 +156,42 @@ struct sbgw_addr test_addr(const char *text)
 	if (sbgw_addr_parse(text, &a) < 0)
 		die(text, "bad address");
 	return a;
+}
+
+struct sbgw_policy_compiled *test_compile(const struct sbgw_policy *p)
+{
+	char err[256] = "";
+	struct sbgw_policy_compiled *cp = sbgw_policy_compile(p, "test", err, sizeof(err));
+
+	if (cp == NULL)
+		fail_msg("compile failed: %s (%s)", err, strerror(errno));
+	return cp;
+}
+
+struct sbgw_verdict test_judge(const struct sbgw_policy *p, enum sbgw_dir dir, const char *addr,
+			       uint8_t ip_proto, uint16_t port)
+{
+	struct sbgw_policy_compiled *cp = test_compile(p);
+	struct sbgw_policy_packet pkt = {.ip_proto = ip_proto, .port = port};
+	struct sbgw_host_addrs host = test_host();
+	struct sbgw_verdict v;
+
+	pkt.addr = test_addr(addr);
+	v = sbgw_policy_evaluate(cp, dir, &pkt, &host, NULL);
+	sbgw_policy_free(cp);
+	return v;
+}
+
+struct sbgw_verdict test_judge_pinned(const struct sbgw_policy_compiled *cp, enum sbgw_dir dir,
+				      const char *addr, uint8_t ip_proto, uint16_t port,
+				      const char *const *names, unsigned int n, bool exact)
+{
+	struct sbgw_policy_packet pkt = {.ip_proto = ip_proto, .port = port};
+	struct sbgw_host_addrs host = test_host();
+	struct sbgw_domain_hits hits;
+
+	sbgw_policy_domain_hits(cp, names, n, &hits);
+	pkt.addr = test_addr(addr);
+	pkt.domain_bits = hits.bits;
+	return sbgw_policy_evaluate(cp, dir, &pkt, &host, exact ? &hits : NULL);
 }
