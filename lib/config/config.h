@@ -11,9 +11,14 @@
  *   ... use cfg ...
  *   sbgw_config_free(cfg);
  *
+ * Run time: sbgw_config_parse_sandbox() checks one sandbox definition
+ * (control socket) against the running record without changing it;
+ * sbgw_link_allocate() is the slot allocator both use.
+ *
  * Loading touches no DPDK state and may run on any thread; a reload builds
  * a new record and only replaces the running one when it loaded cleanly.
- * Secret values live only in this record; nothing here prints them.
+ * Secret values live only in this record (wiped when it is freed); nothing
+ * here prints them. Reference of every setting: docs/configuration.md.
  */
 #ifndef SBGW_CONFIG_CONFIG_H
 #define SBGW_CONFIG_CONFIG_H

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "drop.h"
 #include "flow.h"
+#include "frag.h"
 #include "dataplane.h"
 #include "policy.h"
 
@@ -76,6 +77,7 @@ struct sbgw_worker {
 	struct rte_eth_dev_tx_buffer **guest_txb; /* [gw->n_sandboxes], NULL where not ours */
 	uint64_t uplink_tx_dropped;
 	uint64_t *guest_tx_dropped; /* [gw->n_sandboxes] */
+	struct sbgw_frag frag; /* IPv4 reassembly, both directions */
 	struct rte_mbuf *pending[2][SBGW_NEIGH_PENDING_MAX]; /* waiting for the next hop, v4/v6 */
 	unsigned int n_pending[2];
 	uint64_t loops, busy_cycles, busy_packets;
@@ -85,6 +87,9 @@ struct sbgw_worker {
 struct sbgw_dataplane {
 	struct sbgw_config *cfg;
 	struct rte_mempool *pool;
+	struct rte_mempool *indirect_pool; /* fragments of reassembled datagrams */
+	struct rte_mempool *jumbo_pool;    /* receive buffers of af_packet ports */
+	uint16_t uplink_mtu;
 	uint16_t uplink_port;
 	uint16_t host_port;
 	struct rte_ether_addr uplink_mac;
@@ -109,6 +114,11 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 		    bool handed_off);
 void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now);
 void sbgw_neigh_flush(struct sbgw_worker *w, uint64_t now);
+
+/* Transmit on a port queue through buf, splitting a datagram longer than mtu. */
+void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,
+	     struct rte_eth_dev_tx_buffer *buf, struct rte_mbuf *m, uint16_t mtu,
+	     uint64_t *drops);
 
 int sbgw_worker_main(void *arg);
 int sbgw_telemetry_register(struct sbgw_dataplane *gw);

@@ -28,6 +28,8 @@
 #define MBUF_CACHE 256
 #define EAL_ARGS_MAX 256
 #define TCP_CLOSING_SECONDS 10
+#define SBGW_AF_PACKET_FRAME 8192
+#define JUMBO_MBUFS_PER_QUEUE 1024
 
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
@@ -92,14 +94,34 @@ static int push(struct eal_args *a, const char *s)
 	return 0;
 }
 
+static bool is_af_packet(const char *dev)
+{
+	return strncmp(dev, "net_af_packet", strlen("net_af_packet")) == 0;
+}
+
+/*
+ * The af_packet PMD joins a fanout group with the kernel's defragment flag,
+ * so a fragmented datagram arrives whole; unless the ring's frames can hold
+ * it, the kernel truncates it. Give them room for SBGW_AF_PACKET_FRAME
+ * bytes when the device string does not choose a frame size itself.
+ */
 static int push_device(struct eal_args *a, const char *dev)
 {
+	char buf[1024];
 	int rc;
 
 	if (dev == NULL)
 		return 0;
 	rc = push(a, is_pci_address(dev) ? "-a" : "--vdev");
-	return rc < 0 ? rc : push(a, dev);
+	if (rc < 0)
+		return rc;
+	if (is_af_packet(dev) && strstr(dev, "framesz=") == NULL &&
+	    strstr(dev, "blocksz=") == NULL) {
+		snprintf(buf, sizeof(buf), "%s,framesz=%u,blocksz=%u", dev, SBGW_AF_PACKET_FRAME,
+			 SBGW_AF_PACKET_FRAME);
+		return push(a, buf);
+	}
+	return push(a, dev);
 }
 
 /*
@@ -156,6 +178,17 @@ static int find_port(const char *dev, uint16_t *port, char *err, size_t errlen)
 	return 0;
 }
 
+/* af_packet ports receive whole reassembled datagrams: they need big mbufs. */
+static struct rte_mempool *rx_pool(struct sbgw_dataplane *gw, uint16_t port)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != NULL &&
+	    strstr(info.driver_name, "af_packet") != NULL && gw->jumbo_pool != NULL)
+		return gw->jumbo_pool;
+	return gw->pool;
+}
+
 static int setup_port(struct sbgw_dataplane *gw, uint16_t port, uint16_t nq, const char *what,
 		      char *err, size_t errlen)
 {
@@ -183,7 +216,7 @@ static int setup_port(struct sbgw_dataplane *gw, uint16_t port, uint16_t nq, con
 		goto fail;
 	for (uint16_t q = 0; q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port, q, rxd, rte_eth_dev_socket_id(port), NULL,
-					    gw->pool);
+					    rx_pool(gw, port));
 		if (rc < 0)
 			goto fail;
 		rc = rte_eth_tx_queue_setup(port, q, txd, rte_eth_dev_socket_id(port), NULL);
@@ -316,6 +349,10 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 				 fp.capacity, strerror(errno));
 			return -errno;
 		}
+		if (sbgw_frag_init(&w->frag, gw->tsc_hz, fp.socket_id) < 0) {
+			fail_msg(err, errlen, "worker %u: reassembly table: out of memory", i);
+			return -ENOMEM;
+		}
 		snprintf(name, sizeof(name), "sbgw_handoff_%u", i);
 		w->handoff = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
 					     RING_F_SC_DEQ);
@@ -366,6 +403,8 @@ static int setup_uplink(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	rte_eth_macaddr_get(gw->uplink_port, &gw->uplink_mac);
+	if (rte_eth_dev_get_mtu(gw->uplink_port, &gw->uplink_mtu) != 0 || gw->uplink_mtu == 0)
+		gw->uplink_mtu = RTE_ETHER_MTU;
 	addr_bytes(&u->address_ip, gw->uplink4);
 	addr_bytes(&u->next_hop, gw->next_hop4);
 	gw->uplink_v6 = u->has_v6;
@@ -383,6 +422,17 @@ static int setup_uplink(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			return rc;
 	}
 	return 0;
+}
+
+static unsigned int count_af_packet_queues(const struct sbgw_config *cfg, unsigned int workers)
+{
+	unsigned int n = is_af_packet(cfg->gw.uplink.device) ? workers : 0;
+
+	if (cfg->gw.host_device != NULL && is_af_packet(cfg->gw.host_device))
+		n++;
+	for (unsigned int i = 0; i < cfg->n_sandboxes; i++)
+		n += cfg->sandboxes[i].port != NULL && is_af_packet(cfg->sandboxes[i].port);
+	return n;
 }
 
 static unsigned int count_ports(const struct sbgw_config *cfg)
@@ -433,7 +483,20 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 		  gw->n_workers * (MBUF_CACHE + 2 * SBGW_NEIGH_PENDING_MAX + SBGW_HANDOFF_RING_SIZE);
 	gw->pool = rte_pktmbuf_pool_create("sbgw_mbufs", n_mbufs, MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (gw->workers == NULL || gw->pool == NULL) {
+	if (count_af_packet_queues(cfg, gw->n_workers) > 0) {
+		gw->jumbo_pool = rte_pktmbuf_pool_create(
+			"sbgw_jumbo", count_af_packet_queues(cfg, gw->n_workers) * JUMBO_MBUFS_PER_QUEUE,
+			MBUF_CACHE, 0, SBGW_AF_PACKET_FRAME + RTE_PKTMBUF_HEADROOM, (int)rte_socket_id());
+		if (gw->jumbo_pool == NULL) {
+			rc = -ENOMEM;
+			fail_msg(err, errlen, "cannot allocate af_packet receive buffers: %s",
+				 rte_strerror(rte_errno));
+			goto fail;
+		}
+	}
+	gw->indirect_pool = rte_pktmbuf_pool_create("sbgw_indirect", n_mbufs / 4, MBUF_CACHE, 0, 0,
+						    (int)rte_socket_id());
+	if (gw->workers == NULL || gw->pool == NULL || gw->indirect_pool == NULL) {
 		rc = -ENOMEM;
 		fail_msg(err, errlen, "cannot allocate %u mbufs: %s (raise -m or hugepages)",
 			 n_mbufs, rte_strerror(rte_errno));
@@ -510,6 +573,7 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		struct sbgw_worker *w = &gw->workers[i];
 
 		sbgw_flow_table_free(w->flows);
+		sbgw_frag_fini(&w->frag);
 		rte_ring_free(w->handoff);
 		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_sandboxes; s++)
 			free(w->sb_counters[s].rule_hits);
@@ -537,6 +601,8 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 	free(gw->max_connections);
 	rte_free(gw->workers);
 	rte_mempool_free(gw->pool);
+	rte_mempool_free(gw->indirect_pool);
+	rte_mempool_free(gw->jumbo_pool);
 	free(gw);
 	if (eal_up)
 		rte_eal_cleanup();

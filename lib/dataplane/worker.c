@@ -25,6 +25,28 @@ static void flush_tx(struct sbgw_worker *w)
 	}
 }
 
+void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,
+	     struct rte_eth_dev_tx_buffer *buf, struct rte_mbuf *m, uint16_t mtu, uint64_t *drops)
+{
+	struct rte_mbuf *frags[SBGW_FRAG_OUT_MAX];
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	int n;
+
+	if (rte_pktmbuf_pkt_len(m) <= (uint32_t)mtu + RTE_ETHER_HDR_LEN ||
+	    eth[12] != 0x08 || eth[13] != 0x00) {
+		rte_eth_tx_buffer(port, queue, buf, m);
+		return;
+	}
+	/* Only reassembled IPv4 datagrams grow past the MTU; split them again. */
+	n = sbgw_frag_split(m, mtu, w->gw->pool, w->gw->indirect_pool, frags);
+	if (n < 0) {
+		drops[SBGW_DROP_FRAGMENT]++;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		rte_eth_tx_buffer(port, queue, buf, frags[i]);
+}
+
 int sbgw_worker_main(void *arg)
 {
 	struct sbgw_worker *w = arg;
@@ -60,6 +82,7 @@ int sbgw_worker_main(void *arg)
 		sbgw_neigh_flush(w, start);
 		flush_tx(w);
 		sbgw_flow_expire(w->flows, start, EXPIRE_BUDGET);
+		sbgw_frag_expire(&w->frag, start);
 		w->loops++;
 		if (got > 0) {
 			w->busy_cycles += rte_rdtsc() - start;

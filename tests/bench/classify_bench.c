@@ -120,7 +120,11 @@ static struct sbgw_addr private_addr(struct rng *r, int family)
 	return a;
 }
 
-/* Allowlist rule networks live in the other half of the space from the packets' public addresses. */
+/*
+ * Rule networks (11.0.0.0-99.255.255.255, 3000::/8) are disjoint from the
+ * packets' public addresses (1.0.0.0-9.255.255.255, 2000::/4), so those
+ * packets are decided by the last rule, as the workload promises.
+ */
 static void allowlist_rule(struct rng *r, int family, struct sbgw_rule *rule)
 {
 	unsigned int roll = below(r, 100);
@@ -145,7 +149,7 @@ static void allowlist_rule(struct rng *r, int family, struct sbgw_rule *rule)
 	} else {
 		for (unsigned int i = 0; i < 16; i++)
 			rule->cidr.addr.v6[i] = (uint8_t)rnd(r);
-		rule->cidr.addr.v6[0] = 0x30; /* 3000::/4, disjoint from the public packets */
+		rule->cidr.addr.v6[0] = 0x30; /* 3000::/8, disjoint from the public packets */
 		rule->cidr.len = (uint8_t)(32 + below(r, 97));
 	}
 	mask(&rule->cidr.addr, rule->cidr.len);

@@ -57,6 +57,9 @@ e2e_check "default: ping 1.1.1.1 answered (conformance 8)" e2e_in "$G0" ping -c1
 e2e_check_fails "default: ping the gateway gets no reply (conformance 9)" e2e_in "$G0" ping -c1 -W2 172.16.0.1
 e2e_check "default: UDP echo to PUB_IP:7 answered" e2e_udp_echo "$G0" "$PUB_IP"
 e2e_check "default: IPv6 UDP echo answered" e2e_udp_echo "$G0" "$PUB6_IP"
+e2e_check "fragments: a 4000-byte UDP datagram is reassembled, NATed and echoed" \
+	e2e_udp_echo "$G0" "$PUB_IP" 7 4000
+e2e_check "fragments: a 6000-byte ping is answered" e2e_in "$G0" ping -c1 -W3 -s 6000 1.1.1.1
 e2e_check "default: TCP echo to PUB_IP:7" \
 	bash -c "echo ping-tcp | ip netns exec $G0 nc -w2 -q2 $PUB_IP 7 | grep -qx ping-tcp"
 e2e_check "default: IPv6 curl http://[PUB6]/ gives 200" expect 200 curl_code "$G0" "http://[$PUB6_IP]/"
@@ -85,6 +88,8 @@ G1_CODE() { curl_code "$G1" "$1"; }
 e2e_check "allow_all: private server reachable" expect 200 G1_CODE "http://$PRIV_IP/"
 e2e_check "allow_all: metadata server reachable" expect 200 G1_CODE "http://$META_IP/"
 e2e_check "allow_all: ping the gateway answered" e2e_in "$G1" ping -c1 -W3 172.16.0.5
+e2e_check "allow_all: a fragmented ping to the gateway is answered whole" \
+	e2e_in "$G1" ping -c1 -W3 -s 3000 172.16.0.5
 
 # Counters: the deciding rules and the refusals are visible.
 at_least() { # min counter-path

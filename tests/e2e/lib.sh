@@ -98,8 +98,10 @@ e2e_veth() { # ns_a if_a ns_b if_b
 	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
 	ip -n "$1" link set "$2" up
 	ip -n "$3" link set "$4" up
-	# Frames leave veth with partial checksums unless offload is off.
-	ip netns exec "$3" ethtool -K "$4" tx off >/dev/null 2>&1
+	# Frames leave veth with partial checksums unless offload is off, and as
+	# one oversized frame unless segmentation is done before veth (the
+	# af_packet PMD reads at most one ring frame, about 2 KB, per packet).
+	ip netns exec "$3" ethtool -K "$4" tx off sg off gso off >/dev/null 2>&1
 }
 
 e2e_internet() {
@@ -232,16 +234,18 @@ e2e_in() { # ns cmd...
 	ip netns exec "$ns" "$@"
 }
 
-# e2e_udp_echo NS ADDR [PORT]: one datagram to an echo server, which must answer.
+# e2e_udp_echo NS ADDR [PORT [SIZE]]: one datagram to an echo server, which
+# must answer it unchanged (SIZE > 1472 makes the kernels fragment it).
 e2e_udp_echo() {
-	e2e_in "$1" "$PY" - "$2" "${3:-7}" <<'PYEOF'
-import socket, sys
-addr, port = sys.argv[1], int(sys.argv[2])
+	e2e_in "$1" "$PY" - "$2" "${3:-7}" "${4:-0}" <<'PYEOF'
+import os, socket, sys
+addr, port, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+probe = os.urandom(size) if size else b"sbgw-udp-probe"
 s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
-s.sendto(b"sbgw-udp-probe", (addr, port))
-data, _ = s.recvfrom(2048)
-sys.exit(0 if data == b"sbgw-udp-probe" else 1)
+s.sendto(probe, (addr, port))
+data, _ = s.recvfrom(65535)
+sys.exit(0 if data == probe else 1)
 PYEOF
 }
 

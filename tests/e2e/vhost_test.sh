@@ -61,6 +61,12 @@ e2e_check "vhost-user server: the guest fetches a page" e2e_wait 15 fetch "$V0"
 e2e_check "vhost-user server: metadata refused" \
 	bash -c "ip netns exec $V0 curl -s -m3 http://$META_IP/; [ \$? -eq 7 ]"
 e2e_check "vhost-user server: UDP echo" e2e_udp_echo "$V0" "$PUB_IP"
+# virtio hands fragments as they are: sbgw's own reassembly judges the whole
+# datagram and splits it again for the uplink's MTU.
+e2e_check "vhost-user server: a 4000-byte UDP datagram is reassembled and echoed" \
+	e2e_udp_echo "$V0" "$PUB_IP" 7 4000
+e2e_check "vhost-user server: a 6000-byte ping is answered" \
+	e2e_in "$V0" ping -c1 -W3 -s 6000 1.1.1.1
 e2e_check "vhost-user client=1: the guest fetches a page" e2e_wait 15 fetch "$V1"
 
 # The peer goes away and comes back: sbgw (the client) reconnects.

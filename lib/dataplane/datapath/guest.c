@@ -13,6 +13,7 @@
 #include <rte_tcp.h>
 
 #include "runtime.h"
+#include "frag.h"
 #include "link.h"
 #include "parse.h"
 #include "rewrite.h"
@@ -42,7 +43,7 @@ static inline void to_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt 
 
 	c->to_guest_packets++;
 	c->to_guest_bytes += rte_pktmbuf_pkt_len(m);
-	rte_eth_tx_buffer(sb->port_id, 0, w->guest_txb[sb->index], m);
+	sbgw_tx(w, sb->port_id, 0, w->guest_txb[sb->index], m, sb->cfg->link.mtu, c->drops);
 }
 
 /* Send a frame built in place back to the guest, with its new length. */
@@ -304,7 +305,7 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 		count_drop(w, sb, m, SBGW_DROP_UNSUPPORTED_PROTO);
 		return;
 	}
-	if (info->fragment) {
+	if (info->fragment) { /* IPv6: not relayed (semantics §7) */
 		count_drop(w, sb, m, SBGW_DROP_FRAGMENT);
 		return;
 	}
@@ -338,10 +339,11 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
 }
 
 static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now)
+		       struct rte_mbuf *m, struct sbgw_pkt_info *info, uint64_t now)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->l3_off);
 	static const uint8_t zero4[4];
+	enum sbgw_drop reason;
 
 	if (!sb->v4) {
 		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
@@ -357,6 +359,16 @@ static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	if (!bytes_equal(ip + 12, sb->guest4, 4)) {
 		count_drop(w, sb, m, SBGW_DROP_SPOOF_IP);
 		return;
+	}
+	/* Policy needs the ports: judge the whole datagram (semantics §7). */
+	if (info->fragment) {
+		m = sbgw_frag_reassemble(&w->frag, m, info, now, &reason);
+		if (m == NULL) {
+			if (reason != SBGW_DROP_NONE)
+				w->sb_counters[sb->index].drops[reason]++;
+			return;
+		}
+		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->l3_off);
 	}
 	if (bytes_equal(ip + 16, sb->gw4, 4)) {
 		to_gateway(w, sb, m, info, ip + 16);
@@ -450,12 +462,9 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		c->from_guest_packets++;
 		c->from_guest_bytes += rte_pktmbuf_pkt_len(m);
-		if (m->nb_segs > 1) {
-			count_drop(w, sb, m, SBGW_DROP_PARSE_MULTISEG);
-			continue;
-		}
-		d = sbgw_parse_frame(frame, rte_pktmbuf_data_len(m),
-				     !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
+		/* Headers must sit in the first segment; the payload may continue. */
+		d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+					 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
 		if (d != SBGW_DROP_NONE) {
 			count_drop(w, sb, m, d);
 			continue;
@@ -465,7 +474,8 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 			continue;
 		}
 		/* Ports that leave the transport checksum to us (virtio offload). */
-		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+		    !info.fragment)
 			sbgw_rewrite_l4_checksum(rte_pktmbuf_mtod(m, uint8_t *), &info);
 		switch (info.l3) {
 		case SBGW_L3_ARP:

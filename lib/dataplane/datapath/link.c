@@ -38,9 +38,9 @@
 #define ND_NS_LEN 24     /* type, code, checksum, reserved, target */
 #define ND_NA_LEN 24
 #define ND_TARGET_OFF 8
-#define ND_OPT_UNIT 8         /* option lengths count 8-byte units */
-#define ND_LLADDR_OPT_LEN 8   /* type, length, 6-byte MAC */
-#define NA_FLAG_ROUTER 0x80   /* first byte of the flags word */
+#define ND_OPT_UNIT 8       /* option lengths count 8-byte units */
+#define ND_LLADDR_OPT_LEN 8 /* type, length, 6-byte MAC */
+#define NA_FLAG_ROUTER 0x80 /* first byte of the flags word */
 #define NA_FLAG_SOLICITED 0x40
 #define NA_FLAG_OVERRIDE 0x20
 
@@ -53,7 +53,7 @@
 #define ND_PREFIX_OPT_LEN 32
 #define PREFIX_VALID_LIFETIME 86400
 #define PREFIX_PREFERRED_LIFETIME 14400
-#define ND_OPT_RDNSS 25 /* RFC 8106; not in every libc's icmp6.h */
+#define ND_OPT_RDNSS 25     /* RFC 8106; not in every libc's icmp6.h */
 #define ND_RDNSS_OPT_LEN 24 /* one address */
 #define RDNSS_LIFETIME 1800
 #define DEFAULT_PREFIX6 64
@@ -103,11 +103,6 @@ static const uint8_t mac_broadcast[MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xf
 static const uint8_t mac_all_nodes[MAC_LEN] = {0x33, 0x33, 0, 0, 0, 1};
 static const uint8_t ip6_all_nodes[IP6_LEN] = {0xff, 0x02, [15] = 1};
 static const uint8_t ip4_broadcast[IP4_LEN] = {0xff, 0xff, 0xff, 0xff};
-
-static inline uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static inline void store16(uint8_t *p, uint16_t v)
 {
@@ -367,7 +362,7 @@ uint32_t sbgw_link_nd_reply(uint8_t *frame, uint32_t len, const struct sbgw_pkt_
 {
 	const uint8_t *ns = nd_message(frame, len, info, ND_NEIGHBOR_SOLICIT, ND_NS_LEN);
 	struct rte_ipv6_hdr *ip;
-	uint8_t target[IP6_LEN], dst[IP6_LEN], dst_mac[MAC_LEN], group[IP6_LEN];
+	uint8_t target[IP6_LEN], dst[IP6_LEN], dst_mac[MAC_LEN];
 	const uint8_t *slla;
 	uint8_t *na, *end;
 	unsigned int i;
@@ -388,6 +383,8 @@ uint32_t sbgw_link_nd_reply(uint8_t *frame, uint32_t len, const struct sbgw_pkt_
 		return 0;
 	dad = all_zero(ip->src_addr, IP6_LEN);
 	if (dad) {
+		uint8_t group[IP6_LEN];
+
 		/*
 		 * Duplicate address detection (RFC 4862 §5.4.3): the guest
 		 * wants one of our addresses. Defend it to all nodes, since
@@ -696,11 +693,15 @@ uint32_t sbgw_link_dhcp_reply(const uint8_t *frame, uint32_t len, const struct s
 		/* §4.3.2: naming another server declines our offer; stay quiet. */
 		if (req.has_server && memcmp(req.server, p->gw4, IP4_LEN) != 0)
 			return 0;
-		/* SELECTING / INIT-REBOOT name the address in option 50,
-		 * RENEWING / REBINDING in ciaddr. */
+		/*
+		 * SELECTING and INIT-REBOOT name the address in option 50,
+		 * RENEWING and REBINDING in ciaddr.
+		 */
 		want = req.has_requested ? req.requested : msg + BOOTP_CIADDR_OFF;
-		type = all_zero(want, IP4_LEN) || memcmp(want, p->guest4, IP4_LEN) == 0 ? DHCPACK
-											 : DHCPNAK;
+		if (all_zero(want, IP4_LEN) || memcmp(want, p->guest4, IP4_LEN) == 0)
+			type = DHCPACK;
+		else
+			type = DHCPNAK;
 		break;
 	default:
 		/* DECLINE, RELEASE, INFORM, plain BOOTP: nothing to say. */

@@ -41,10 +41,16 @@ static enum sbgw_drop parse_arp(const uint8_t *frame, uint32_t len, struct sbgw_
 	return SBGW_DROP_NONE;
 }
 
-/* The transport header, shared by both families. avail = bytes from l4_off. */
-static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, struct sbgw_pkt_info *info)
+/*
+ * The transport header, shared by both families. avail = bytes of the
+ * datagram from l4_off; seg = bytes readable from the frame's start (a
+ * reassembled datagram spans segments, its headers must not).
+ */
+static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, uint32_t seg,
+			       struct sbgw_pkt_info *info)
 {
 	const uint8_t *l4 = frame + info->l4_off;
+	uint32_t in_seg = seg - info->l4_off;
 
 	info->l4_len = (uint16_t)avail;
 	if (info->fragment && !info->first_fragment)
@@ -54,10 +60,10 @@ static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, struct sbgw
 		const struct rte_tcp_hdr *tcp = (const struct rte_tcp_hdr *)l4;
 		uint32_t hlen;
 
-		if (avail < sizeof(*tcp))
+		if (avail < sizeof(*tcp) || in_seg < sizeof(*tcp))
 			return SBGW_DROP_PARSE_BAD_TCP;
 		hlen = (uint32_t)(tcp->data_off >> 4) * 4;
-		if (hlen < sizeof(*tcp) || hlen > avail)
+		if (hlen < sizeof(*tcp) || hlen > avail || hlen > in_seg)
 			return SBGW_DROP_PARSE_BAD_TCP;
 		info->sport = rte_be_to_cpu_16(tcp->src_port);
 		info->dport = rte_be_to_cpu_16(tcp->dst_port);
@@ -69,7 +75,7 @@ static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, struct sbgw
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)l4;
 		uint16_t ulen;
 
-		if (avail < sizeof(*udp))
+		if (avail < sizeof(*udp) || in_seg < sizeof(*udp))
 			return SBGW_DROP_PARSE_BAD_UDP;
 		ulen = rte_be_to_cpu_16(udp->dgram_len);
 		/* A fragment's UDP length covers the whole datagram. */
@@ -84,7 +90,7 @@ static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, struct sbgw
 	case IPPROTO_ICMPV6: {
 		const struct rte_icmp_hdr *icmp = (const struct rte_icmp_hdr *)l4;
 
-		if (avail < sizeof(*icmp))
+		if (avail < sizeof(*icmp) || in_seg < sizeof(*icmp))
 			return SBGW_DROP_PARSE_BAD_ICMP;
 		info->icmp_type = icmp->icmp_type;
 		info->icmp_code = icmp->icmp_code;
@@ -98,21 +104,21 @@ static enum sbgw_drop parse_l4(const uint8_t *frame, uint32_t avail, struct sbgw
 	}
 }
 
-static enum sbgw_drop parse_ipv4(const uint8_t *frame, uint32_t len, bool verify_csum,
-				 struct sbgw_pkt_info *info)
+static enum sbgw_drop parse_ipv4(const uint8_t *frame, uint32_t seg, uint32_t len,
+				 bool verify_csum, struct sbgw_pkt_info *info)
 {
 	const struct rte_ipv4_hdr *ip;
 	uint32_t hlen, total;
 	uint16_t frag;
 
-	if (len < info->l3_off + sizeof(*ip))
+	if (seg < info->l3_off + sizeof(*ip))
 		return SBGW_DROP_PARSE_BAD_IPV4;
 	ip = (const struct rte_ipv4_hdr *)(frame + info->l3_off);
 	hlen = (uint32_t)(ip->version_ihl & 0x0f) * 4;
 	total = rte_be_to_cpu_16(ip->total_length);
 	/* Trailing Ethernet padding is allowed; a short frame is not. */
 	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) || total < hlen ||
-	    total > len - info->l3_off)
+	    total > len - info->l3_off || hlen > seg - info->l3_off)
 		return SBGW_DROP_PARSE_BAD_IPV4;
 	if (verify_csum && rte_raw_cksum(ip, hlen) != 0xffff)
 		return SBGW_DROP_PARSE_IPV4_CSUM;
@@ -123,16 +129,17 @@ static enum sbgw_drop parse_ipv4(const uint8_t *frame, uint32_t len, bool verify
 	info->l4_off = (uint16_t)(info->l3_off + hlen);
 	info->fragment = (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
 	info->first_fragment = (frag & RTE_IPV4_HDR_OFFSET_MASK) == 0;
-	return parse_l4(frame, total - hlen, info);
+	return parse_l4(frame, total - hlen, seg, info);
 }
 
-static enum sbgw_drop parse_ipv6(const uint8_t *frame, uint32_t len, struct sbgw_pkt_info *info)
+static enum sbgw_drop parse_ipv6(const uint8_t *frame, uint32_t seg, uint32_t len,
+				 struct sbgw_pkt_info *info)
 {
 	const struct rte_ipv6_hdr *ip;
 	uint32_t payload, off, end;
 	uint8_t next;
 
-	if (len < info->l3_off + sizeof(*ip))
+	if (seg < info->l3_off + sizeof(*ip))
 		return SBGW_DROP_PARSE_BAD_IPV6;
 	ip = (const struct rte_ipv6_hdr *)(frame + info->l3_off);
 	payload = rte_be_to_cpu_16(ip->payload_len);
@@ -154,7 +161,7 @@ static enum sbgw_drop parse_ipv6(const uint8_t *frame, uint32_t len, struct sbgw
 			break;
 		if (i == IPV6_EXT_MAX)
 			return SBGW_DROP_PARSE_IPV6_EXT;
-		if (end - off < 8)
+		if (end - off < 8 || seg < off + 8)
 			return SBGW_DROP_PARSE_BAD_IPV6;
 		if (next == IPV6_EXT_FRAGMENT) {
 			uint16_t fo = load_be16(ext + 2);
@@ -165,34 +172,40 @@ static enum sbgw_drop parse_ipv6(const uint8_t *frame, uint32_t len, struct sbgw
 		} else {
 			elen = ((uint32_t)ext[1] + 1) * 8;
 		}
-		if (elen > end - off)
+		if (elen > end - off || elen > seg - off)
 			return SBGW_DROP_PARSE_BAD_IPV6;
 		next = ext[0];
 		off += elen;
 	}
 	info->proto = next;
 	info->l4_off = (uint16_t)off;
-	return parse_l4(frame, end - off, info);
+	return parse_l4(frame, end - off, seg, info);
 }
 
 enum sbgw_drop sbgw_parse_frame(const uint8_t *frame, uint32_t len, bool verify_l3_csum,
 				struct sbgw_pkt_info *info)
 {
+	return sbgw_parse_segmented(frame, len, len, verify_l3_csum, info);
+}
+
+enum sbgw_drop sbgw_parse_segmented(const uint8_t *frame, uint32_t seg, uint32_t len,
+				    bool verify_l3_csum, struct sbgw_pkt_info *info)
+{
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)frame;
 	uint16_t type;
 
 	memset(info, 0, sizeof(*info));
-	if (len < sizeof(*eth) || len > UINT16_MAX)
+	if (seg < sizeof(*eth) || seg > len || len > UINT16_MAX)
 		return SBGW_DROP_PARSE_SHORT;
 	type = rte_be_to_cpu_16(eth->ether_type);
 	info->l3_off = sizeof(*eth);
 	switch (type) {
 	case RTE_ETHER_TYPE_ARP:
-		return parse_arp(frame, len, info);
+		return parse_arp(frame, seg, info);
 	case RTE_ETHER_TYPE_IPV4:
-		return parse_ipv4(frame, len, verify_l3_csum, info);
+		return parse_ipv4(frame, seg, len, verify_l3_csum, info);
 	case RTE_ETHER_TYPE_IPV6:
-		return parse_ipv6(frame, len, info);
+		return parse_ipv6(frame, seg, len, info);
 	default:
 		return SBGW_DROP_PARSE_ETHERTYPE;
 	}

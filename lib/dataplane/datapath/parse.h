@@ -43,4 +43,11 @@ struct sbgw_pkt_info {
 enum sbgw_drop sbgw_parse_frame(const uint8_t *frame, uint32_t len, bool verify_l3_csum,
 				struct sbgw_pkt_info *info);
 
+/*
+ * The same for a frame of len bytes of which only the first seg are
+ * contiguous (a reassembled datagram): every header must lie within seg.
+ */
+enum sbgw_drop sbgw_parse_segmented(const uint8_t *frame, uint32_t seg, uint32_t len,
+				    bool verify_l3_csum, struct sbgw_pkt_info *info);
+
 #endif

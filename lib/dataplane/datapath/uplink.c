@@ -52,7 +52,8 @@ static void uplink_send(struct sbgw_worker *w, struct rte_mbuf *m)
 {
 	w->uplink_counters.tx_packets++;
 	w->uplink_counters.tx_bytes += rte_pktmbuf_pkt_len(m);
-	rte_eth_tx_buffer(w->gw->uplink_port, w->uplink_txq, w->uplink_txb, m);
+	sbgw_tx(w, w->gw->uplink_port, w->uplink_txq, w->uplink_txb, m, w->gw->uplink_mtu,
+		w->uplink_counters.drops);
 }
 
 /* Ask for the next hop, at most every NEIGH_RETRY_MS per family. */
@@ -196,11 +197,12 @@ static void uplink_key(const uint8_t *frame, const struct sbgw_pkt_info *info,
 	}
 }
 
-static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pkt_info *info,
 		       uint64_t now, bool handed_off)
 {
 	struct sbgw_dataplane *gw = w->gw;
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	enum sbgw_drop reason;
+	uint8_t *frame;
 	struct sbgw_sandbox_counters *c;
 	const struct sbgw_sandbox_rt *sb;
 	struct sbgw_flow_key k;
@@ -228,9 +230,14 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, const struct s
 		return;
 	}
 	if (info->fragment) {
-		count_drop(w, m, SBGW_DROP_FRAGMENT);
-		return;
+		m = sbgw_frag_reassemble(&w->frag, m, info, now, &reason);
+		if (m == NULL) {
+			if (reason != SBGW_DROP_NONE)
+				w->uplink_counters.drops[reason]++;
+			return;
+		}
 	}
+	frame = rte_pktmbuf_mtod(m, uint8_t *);
 	owner = sbgw_flow_port_owner(w->flows, info->dport);
 	if (owner != w->index && !handed_off) {
 		if (rte_ring_enqueue(gw->workers[owner].handoff, m) != 0)
@@ -261,7 +268,7 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, const struct s
 	c = &w->sb_counters[sb->index];
 	c->to_guest_packets++;
 	c->to_guest_bytes += rte_pktmbuf_pkt_len(m);
-	rte_eth_tx_buffer(sb->port_id, 0, w->guest_txb[sb->index], m);
+	sbgw_tx(w, sb->port_id, 0, w->guest_txb[sb->index], m, sb->cfg->link.mtu, c->drops);
 }
 
 void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
@@ -280,12 +287,9 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 			w->uplink_counters.rx_packets++;
 			w->uplink_counters.rx_bytes += rte_pktmbuf_pkt_len(m);
 		}
-		if (m->nb_segs > 1) {
-			count_drop(w, m, SBGW_DROP_PARSE_MULTISEG);
-			continue;
-		}
-		d = sbgw_parse_frame(frame, rte_pktmbuf_data_len(m),
-				     !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
+		/* A reassembled datagram handed over by another worker spans segments. */
+		d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+					 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
 		if (d != SBGW_DROP_NONE) {
 			count_drop(w, m, d);
 			continue;

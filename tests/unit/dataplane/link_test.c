@@ -47,8 +47,8 @@ struct frame {
 
 static struct sbgw_link_params params(void)
 {
-	struct sbgw_link_params p = {.v4 = true, .v6 = true, .prefix4 = 30, .prefix6 = 64,
-				     .mtu = 1500};
+	struct sbgw_link_params p = {
+		.v4 = true, .v6 = true, .prefix4 = 30, .prefix6 = 64, .mtu = 1500};
 
 	memcpy(p.gw_mac, GW_MAC, 6);
 	memcpy(p.guest_mac, GUEST_MAC, 6);
@@ -118,8 +118,8 @@ static void set_icmp6_csum(const uint8_t *ip6, uint8_t *l4, uint32_t len)
 
 static bool icmp6_csum_ok(const uint8_t *frame, const struct sbgw_pkt_info *info)
 {
-	return fold16(sum_be(icmp6_pseudo(frame + info->l3_off, info->l4_len),
-			     frame + info->l4_off, info->l4_len)) == 0xffff;
+	return fold16(sum_be(icmp6_pseudo(frame + info->l3_off, info->l4_len), frame + info->l4_off,
+			     info->l4_len)) == 0xffff;
 }
 
 static bool ipv4_csum_ok(const uint8_t *ip)
@@ -132,9 +132,8 @@ static bool udp4_csum_ok(const uint8_t *frame, const struct sbgw_pkt_info *info)
 	const uint8_t *udp = frame + info->l4_off;
 
 	/* Zero would mean "no checksum"; we always send one. */
-	return get16(udp + 6) != 0 &&
-	       fold16(sum_be(udp4_pseudo(frame + info->l3_off, info->l4_len), udp,
-			     info->l4_len)) == 0xffff;
+	return get16(udp + 6) != 0 && fold16(sum_be(udp4_pseudo(frame + info->l3_off, info->l4_len),
+						    udp, info->l4_len)) == 0xffff;
 }
 
 static void parse_ok(const uint8_t *b, uint32_t len, struct sbgw_pkt_info *info)
@@ -156,9 +155,10 @@ static uint8_t *exact_copy(const uint8_t *b, uint32_t len, uint32_t room)
 static void arp_frame(struct frame *f, uint16_t op, const uint8_t *sha, const uint8_t *sip,
 		      const uint8_t *tip)
 {
-	uint8_t *a = f->b + 14;
+	uint8_t *a;
 
 	memset(f, 0, sizeof(*f));
+	a = f->b + 14;
 	memcpy(f->b, BCAST_MAC, 6);
 	memcpy(f->b + 6, sha, 6);
 	put16(f->b + 12, 0x0806);
@@ -336,9 +336,10 @@ static void arp_learn_other_sender_is_false(void **state)
 static uint8_t *ipv6_frame(struct frame *f, const uint8_t *dmac, const uint8_t *smac,
 			   const uint8_t *src, const uint8_t *dst, uint16_t payload)
 {
-	uint8_t *ip = f->b + 14;
+	uint8_t *ip;
 
 	memset(f, 0, sizeof(*f));
+	ip = f->b + 14;
 	memcpy(f->b, dmac, 6);
 	memcpy(f->b + 6, smac, 6);
 	put16(f->b + 12, 0x86dd);
@@ -360,8 +361,7 @@ static void fix_icmp6(struct frame *f)
 }
 
 /* NS from the guest (src ::: no source link-layer option) for target. */
-static void ns_frame(struct frame *f, const uint8_t *src, const uint8_t *dst,
-		     const uint8_t *target)
+static void ns_frame(struct frame *f, const uint8_t *src, const uint8_t *dst, const uint8_t *target)
 {
 	static const uint8_t mcast[6] = {0x33, 0x33, 0xff, 0x00, 0x00, 0x01};
 	bool dad = memcmp(src, UNSPEC6, 16) == 0;
@@ -393,8 +393,8 @@ static void na_frame(struct frame *f, const uint8_t *target, const uint8_t *opt_
 }
 
 /* Check an NA from GW_MAC for target to (dmac, dst), and return its flags. */
-static uint8_t check_na(const uint8_t *b, uint32_t len, const uint8_t *target,
-			const uint8_t *dmac, const uint8_t *dst)
+static uint8_t check_na(const uint8_t *b, uint32_t len, const uint8_t *target, const uint8_t *dmac,
+			const uint8_t *dst)
 {
 	struct sbgw_pkt_info info;
 	const uint8_t *na;
@@ -583,6 +583,17 @@ static void nd_solicit_option_past_end_is_ignored(void **state)
 	parse_ok(c, f.len, &info);
 	assert_int_equal(sbgw_link_nd_reply(c, f.len, &info, GW_MAC, &GW6, 1, true), 0);
 	free(c);
+}
+
+static void nd_solicit_from_multicast_source_is_ignored(void **state)
+{
+	struct sbgw_pkt_info info;
+	struct frame f;
+
+	(void)state;
+	ns_frame(&f, ALL_NODES6, GW6_GROUP, GW6);
+	parse_ok(f.b, f.len, &info);
+	assert_int_equal(sbgw_link_nd_reply(f.b, f.len, &info, GW_MAC, &GW6, 1, true), 0);
 }
 
 static void nd_solicit_zero_length_option_is_ignored(void **state)
@@ -808,9 +819,12 @@ static void dhcp_fix(struct frame *f)
 
 static void dhcp_frame(struct frame *f, const uint8_t *opts, size_t optlen)
 {
-	uint8_t *ip = f->b + 14, *udp = f->b + 34, *m = f->b + BOOTP;
+	uint8_t *ip, *udp, *m;
 
 	memset(f, 0, sizeof(*f));
+	ip = f->b + 14;
+	udp = f->b + 34;
+	m = f->b + BOOTP;
 	memcpy(f->b, BCAST_MAC, 6);
 	memcpy(f->b + 6, GUEST_MAC, 6);
 	put16(f->b + 12, 0x0800);
@@ -835,9 +849,9 @@ static const uint8_t DISCOVER[] = "\x35\x01\x01"                 /* DISCOVER */
 				  "\x37\x05\x01\x03\x06\x1a\x33" /* parameter list */
 				  "\x0c\x03vm1"                  /* host name */
 				  "\xff";
-#define REQUEST_OPTS(addr)                                                                       \
-	"\x35\x01\x03"                                                                           \
-	"\x32\x04" addr "\x36\x04\xac\x10\x00\x01"                                               \
+#define REQUEST_OPTS(addr)                         \
+	"\x35\x01\x03"                             \
+	"\x32\x04" addr "\x36\x04\xac\x10\x00\x01" \
 	"\xff"
 
 struct reply {
@@ -1089,6 +1103,30 @@ static void dhcp_without_ipv4_is_ignored(void **state)
 	assert_int_equal(dhcp_answer(&f, &p, &r), 0);
 }
 
+static void dhcp_pad_options_are_skipped(void **state)
+{
+	struct sbgw_link_params p = params();
+	struct reply r;
+	struct frame f;
+
+	(void)state;
+	dhcp_frame(&f, OPTS("\x00\x00\x35\x01\x01\x00\xff"));
+	assert_true(dhcp_answer(&f, &p, &r) > 0);
+	check_reply(&r, GUEST_MAC, GUEST4);
+	assert_int_equal(*reply_option(&r, 53, 1), 2);
+}
+
+static void dhcp_message_type_of_wrong_length_is_ignored(void **state)
+{
+	struct sbgw_link_params p = params();
+	struct reply r;
+	struct frame f;
+
+	(void)state;
+	dhcp_frame(&f, OPTS("\x35\x02\x01\x01\xff"));
+	assert_int_equal(dhcp_answer(&f, &p, &r), 0);
+}
+
 static void dhcp_option_past_end_is_ignored(void **state)
 {
 	struct sbgw_link_params p = params();
@@ -1208,9 +1246,11 @@ static void link_random_corruption_never_reads_past_frame(void **state)
 			break;
 		}
 		for (int k = rand_r(&seed) % 4; k >= 0; k--) {
-			/* mostly past the fixed headers, where the link code reads */
-			uint32_t at = rand_r(&seed) % 2 ? 54 + (uint32_t)rand_r(&seed) % (f.len - 54)
-							: (uint32_t)rand_r(&seed) % f.len;
+			uint32_t at = (uint32_t)rand_r(&seed) % f.len;
+
+			/* Half of them past the fixed headers, where the link code reads. */
+			if (rand_r(&seed) % 2)
+				at = 54 + (uint32_t)rand_r(&seed) % (f.len - 54);
 
 			f.b[at] = (uint8_t)rand_r(&seed);
 		}
@@ -1276,6 +1316,7 @@ int main(void)
 		cmocka_unit_test(nd_solicit_after_hop_by_hop_header_gets_advert),
 		cmocka_unit_test(nd_solicit_shorter_than_target_is_ignored),
 		cmocka_unit_test(nd_solicit_option_past_end_is_ignored),
+		cmocka_unit_test(nd_solicit_from_multicast_source_is_ignored),
 		cmocka_unit_test(nd_solicit_zero_length_option_is_ignored),
 		cmocka_unit_test(nd_solicit_builder_targets_solicited_node),
 		cmocka_unit_test(nd_learn_takes_target_link_layer_option),
@@ -1297,6 +1338,8 @@ int main(void)
 		cmocka_unit_test(dhcp_lease_from_params_sets_renewal_times),
 		cmocka_unit_test(dhcp_foreign_chaddr_is_ignored),
 		cmocka_unit_test(dhcp_without_ipv4_is_ignored),
+		cmocka_unit_test(dhcp_pad_options_are_skipped),
+		cmocka_unit_test(dhcp_message_type_of_wrong_length_is_ignored),
 		cmocka_unit_test(dhcp_option_past_end_is_ignored),
 		cmocka_unit_test(dhcp_option_header_at_end_is_ignored),
 		cmocka_unit_test(dhcp_missing_end_option_is_ignored),
