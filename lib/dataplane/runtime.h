@@ -53,6 +53,7 @@ struct sbgw_sandbox_rt {
 	uint8_t gw6[16], guest6[16];
 	uint8_t gw6_ll[16]; /* fe80:: link-local derived from gw_mac, for ND and RA */
 	bool v4, v6;        /* families active */
+	bool is_host;       /* the host port, attached like a sandbox */
 };
 
 /* The uplink's next hop, learnt by any worker, read by all. */
@@ -99,8 +100,10 @@ struct sbgw_dataplane {
 	struct sbgw_neigh neigh[2]; /* [0] IPv4 next hop, [1] IPv6 */
 	struct sbgw_policy_compiled *floor;
 	uint32_t *max_connections; /* per sandbox, read by the flow tables */
-	uint32_t n_sandboxes;
+	uint32_t n_sandboxes; /* configured sandboxes: sandboxes[0..n_sandboxes) */
+	uint32_t n_attached;  /* plus the host port, when there is one, at [n_sandboxes] */
 	struct sbgw_sandbox_rt *sandboxes;
+	struct sbgw_sandbox host_cfg; /* what the host port's entry points to */
 	unsigned int n_workers;
 	struct sbgw_worker *workers;
 	uint64_t tsc_hz;

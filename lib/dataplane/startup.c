@@ -6,6 +6,7 @@
  * on the main lcore before the workers start; errors are returned with a
  * message, never exit().
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include "runtime.h"
+#include "hostif.h"
 #include "link.h"
 
 #define RX_DESC 1024
@@ -250,7 +252,9 @@ static int setup_sandboxes(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	struct sbgw_config *cfg = gw->cfg;
 
 	gw->n_sandboxes = cfg->n_sandboxes;
-	gw->sandboxes = calloc(cfg->n_sandboxes ? cfg->n_sandboxes : 1, sizeof(*gw->sandboxes));
+	gw->n_attached = cfg->n_sandboxes;
+	/* One more entry: the host port, attached like a sandbox (setup_host). */
+	gw->sandboxes = calloc(cfg->n_sandboxes + 1, sizeof(*gw->sandboxes));
 	if (gw->sandboxes == NULL)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < cfg->n_sandboxes; i++) {
@@ -287,6 +291,70 @@ static int setup_sandboxes(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The host port is attached as one more "sandbox" behind the last real
+ * one: the host kernel is its guest (169.254.253.1, the tap's own MAC),
+ * the policy is allow_all (the host is trusted), and its traffic to the
+ * internet is NATed to the uplink like a guest's. That is the exception
+ * path the slow path's own sockets take.
+ */
+static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	static const uint8_t host_gw_mac[6] = {0x02, 0x6d, 0x73, 0xff, 0xff, 0x01};
+	struct sbgw_sandbox_rt *sb = &gw->sandboxes[gw->n_sandboxes];
+	struct sbgw_sandbox *hc = &gw->host_cfg;
+	struct rte_eth_dev_info info;
+	struct sbgw_policy allow_all;
+	int rc;
+
+	if (gw->host_port == SBGW_NO_PORT)
+		return 0;
+	memset(hc, 0, sizeof(*hc));
+	snprintf(hc->name, sizeof(hc->name), "host");
+	hc->link.nic_present = true;
+	hc->link.mtu = RTE_ETHER_MTU;
+	hc->link.net4.len = SBGW_HOSTIF_PREFIX;
+	sb->cfg = hc;
+	sb->index = gw->n_sandboxes;
+	sb->is_host = true;
+	sb->port_id = gw->host_port;
+	sb->worker = sb->index % gw->n_workers;
+	memcpy(sb->gw_mac.addr_bytes, host_gw_mac, 6);
+	rte_eth_macaddr_get(gw->host_port, &sb->guest_mac);
+	inet_pton(AF_INET, SBGW_HOSTIF_GATEWAY, sb->gw4);
+	inet_pton(AF_INET, SBGW_HOSTIF_KERNEL, sb->guest4);
+	sb->v4 = true;
+	memset(&allow_all, 0, sizeof(allow_all));
+	if (sbgw_policy_preset(&allow_all, SBGW_PRESET_ALLOW_ALL) < 0)
+		return -ENOMEM;
+	sb->policy = sbgw_policy_compile(&allow_all, "host", err, errlen);
+	sbgw_policy_clear(&allow_all);
+	if (sb->policy == NULL)
+		return -errno;
+	gw->n_attached++;
+
+	rc = rte_eth_dev_info_get(gw->host_port, &info);
+	if (rc < 0 || info.if_index == 0) {
+		fail_msg(err, errlen, "host port: no kernel interface to configure");
+		return -ENODEV;
+	}
+	rc = sbgw_hostif_configure((int)info.if_index);
+	for (uint32_t i = 0; rc == 0 && i < gw->n_sandboxes; i++) {
+		const struct sbgw_link *l = &gw->cfg->sandboxes[i].link;
+		uint8_t net[4];
+
+		if (!l->nic_present || l->net4.addr.family != AF_INET)
+			continue;
+		addr_bytes(&l->net4.addr, net);
+		rc = sbgw_hostif_route((int)info.if_index, net, l->net4.len);
+	}
+	if (rc < 0) {
+		fail_msg(err, errlen, "host port: configuring the kernel side: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 static struct rte_eth_dev_tx_buffer *txbuf_create(uint64_t *dropped)
 {
 	struct rte_eth_dev_tx_buffer *b;
@@ -305,12 +373,15 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	unsigned int lcore, i = 0;
 	uint16_t uplink_q;
 
-	max_conn = calloc(gw->n_sandboxes ? gw->n_sandboxes : 1, sizeof(*max_conn));
+	max_conn = calloc(gw->n_attached + 1, sizeof(*max_conn));
 	if (max_conn == NULL)
 		return -ENOMEM;
 	gw->max_connections = max_conn; /* copied by each flow table; kept for reloads */
 	for (uint32_t s = 0; s < gw->n_sandboxes; s++)
 		max_conn[s] = gw->cfg->sandboxes[s].net.max_connections;
+	/* The host's connections serve every sandbox: only the flow table bounds them. */
+	if (gw->n_attached > gw->n_sandboxes)
+		max_conn[gw->n_sandboxes] = UINT32_MAX;
 	uplink_q = (uint16_t)gw->n_workers;
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -335,7 +406,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		fp.n_workers = gw->n_workers;
 		fp.nat_port_lo = 1024;
 		fp.nat_port_hi = 65535;
-		fp.n_sandboxes = gw->n_sandboxes;
+		fp.n_sandboxes = gw->n_attached;
 		fp.max_connections = max_conn;
 		/*
 		 * The guest's own stack keeps TIME-WAIT; the gateway only needs to
@@ -367,7 +438,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			fail_msg(err, errlen, "worker %u: out of memory", i);
 			return -ENOMEM;
 		}
-		for (uint32_t s = 0; s < gw->n_sandboxes; s++) {
+		for (uint32_t s = 0; s < gw->n_attached; s++) {
 			struct sbgw_sandbox_rt *sb = &gw->sandboxes[s];
 			unsigned int n = sb->policy ? sbgw_policy_source(sb->policy)->n_rules : 0;
 
@@ -515,6 +586,9 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	rc = setup_sandboxes(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
+	rc = setup_host(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
 	rc = setup_workers(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
@@ -575,10 +649,10 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		sbgw_flow_table_free(w->flows);
 		sbgw_frag_fini(&w->frag);
 		rte_ring_free(w->handoff);
-		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_sandboxes; s++)
+		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_attached; s++)
 			free(w->sb_counters[s].rule_hits);
 		rte_free(w->sb_counters);
-		for (uint32_t s = 0; w->guest_txb != NULL && s < gw->n_sandboxes; s++)
+		for (uint32_t s = 0; w->guest_txb != NULL && s < gw->n_attached; s++)
 			rte_free(w->guest_txb[s]);
 		free(w->guest_txb);
 		free(w->guest_tx_dropped);
@@ -588,8 +662,9 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 			for (unsigned int k = 0; k < w->n_pending[f]; k++)
 				rte_pktmbuf_free(w->pending[f][k]);
 	}
-	for (uint32_t s = 0; gw->sandboxes != NULL && s < gw->n_sandboxes; s++) {
-		close_port(gw->sandboxes[s].port_id);
+	for (uint32_t s = 0; gw->sandboxes != NULL && s < gw->n_attached; s++) {
+		if (!gw->sandboxes[s].is_host)
+			close_port(gw->sandboxes[s].port_id);
 		sbgw_policy_free(gw->sandboxes[s].policy);
 	}
 	if (eal_up) {

@@ -59,7 +59,8 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	unsigned int n_rules;
 
 	(void)cmd;
-	for (uint32_t i = 0; params != NULL && i < gw->n_sandboxes; i++)
+	/* "host" names the host port's entry, after the sandboxes. */
+	for (uint32_t i = 0; params != NULL && i < gw->n_attached; i++)
 		if (strcmp(gw->sandboxes[i].cfg->name, params) == 0)
 			sb = &gw->sandboxes[i];
 	if (sb == NULL)

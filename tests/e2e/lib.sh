@@ -171,6 +171,9 @@ e2e_guest_if() { echo "g$1-$E2E_ID"; }
 
 # The gateway section every e2e configuration shares; sandboxes follow.
 e2e_conf_head() {
+	local host_line=
+	[ -n "${E2E_HOST_PORT:-}" ] &&
+		host_line="	host = { device = \"net_tap0,iface=$E2E_HOST_PORT\"; };"
 	cat <<CONF
 version = 1;
 gateway = {
@@ -186,6 +189,7 @@ gateway = {
 		next_hop6 = "2001:db8:1::1";
 	};
 	flows = 65536;
+$host_line
 };
 CONF
 }

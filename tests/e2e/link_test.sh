@@ -15,8 +15,8 @@ START_MTU=9000
 # bare_guest INDEX: the guest namespace of slot INDEX with eth0 carrying only
 # the guest MAC: no address, no route, IPv6 on with router advertisements
 # accepted and forwarding off, SLAAC from the MAC (EUI-64), no temporary
-# addresses. eth0 stays down until link_up, so the kernel's first router
-# solicitation goes to a running sbgw.
+# addresses. eth0 stays down until sbgw runs, so the kernel's first router
+# solicitation is answered.
 bare_guest() {
 	local i=$1 ns gif
 	ns=$(e2e_guest_ns "$i")
@@ -82,6 +82,12 @@ SCRIPT
 	chmod +x "$E2E_TMP/dhcp$i/script"
 }
 
+# Without them the checks that expect no answer would pass for nothing.
+for tool in dhclient arping ndisc6 rdisc6; do
+	command -v "$tool" >/dev/null ||
+		{ echo "Bail out! $tool missing: run scripts/deps test"; exit 1; }
+done
+
 e2e_internet || exit 1
 bare_guest 0 && bare_guest 1 || exit 1
 G0=$(e2e_guest_ns 0)
@@ -111,6 +117,13 @@ has() { # pattern command...: the command's output matches the extended regex
 	shift
 	out=$("$@" 2>&1)
 	grep -Eiq -- "$pat" <<<"$out" || { echo "no /$pat/ in:"; echo "$out"; return 1; }
+}
+exits() { # status command...: the command exits with exactly that status
+	local want=$1 rc
+	shift
+	"$@"
+	rc=$?
+	[ $rc -eq "$want" ] || { echo "exit status $rc, want $want"; return 1; }
 }
 page() { # ns url: the page arrives intact
 	local body
@@ -187,10 +200,11 @@ e2e_check "nd: ndisc6 fd42:6d73:62::1 answered by $GW_MAC" \
 	has "Target link-layer address: $GW_MAC" e2e_in "$G0" ndisc6 -1 -r 3 -w 1000 fd42:6d73:62::1 eth0
 e2e_check "nd: ndisc6 $GW_LL answered by $GW_MAC" \
 	has "Target link-layer address: $GW_MAC" e2e_in "$G0" ndisc6 -1 -r 3 -w 1000 "$GW_LL" eth0
-e2e_check_fails "nd: no answer for fd42:6d73:62::3 (not the gateway's)" \
-	e2e_in "$G0" ndisc6 -1 -r 2 -w 500 fd42:6d73:62::3 eth0
-e2e_check_fails "nd: no answer for slot 1's gateway fd42:6d73:62:1::1" \
-	e2e_in "$G0" ndisc6 -1 -r 2 -w 500 fd42:6d73:62:1::1 eth0
+# ndisc6 exits 2 when nothing answered (1 is an error of its own).
+e2e_check "nd: no answer for fd42:6d73:62::3 (not the gateway's)" \
+	exits 2 e2e_in "$G0" ndisc6 -1 -r 2 -w 500 fd42:6d73:62::3 eth0
+e2e_check "nd: no answer for slot 1's gateway fd42:6d73:62:1::1" \
+	exits 2 e2e_in "$G0" ndisc6 -1 -r 2 -w 500 fd42:6d73:62:1::1 eth0
 
 # ---- DHCPv4 with isc-dhcp-client -----------------------------------------
 dhclient_run() { # slot: one lease, applied by the script; the client stays
@@ -261,15 +275,24 @@ arp_gw() { # every reply to arping 172.16.0.1 comes from the gateway's MAC
 		[ "$(grep -ci "reply from 172\.16\.0\.1 \[$GW_MAC\]" <<<"$out")" -eq "$replies" ]
 }
 e2e_check "arp: arping 172.16.0.1 answered, only by $GW_MAC" arp_gw
-e2e_check_fails "arp: no answer for 172.16.0.3 (not the gateway's)" \
-	e2e_in "$G0" arping -c 2 -w 3 -I eth0 172.16.0.3
-e2e_check_fails "arp: no answer for slot 1's gateway 172.16.0.5" \
-	e2e_in "$G0" arping -c 2 -w 3 -I eth0 172.16.0.5
+# arping exits 1 when nothing answered (2 is an error of its own).
+# 172.16.0.3 is the /30's broadcast address, which arping cannot probe its
+# source address with: hence -s.
+e2e_check "arp: no answer for 172.16.0.3 (not the gateway's)" \
+	exits 1 e2e_in "$G0" arping -c 2 -w 3 -I eth0 -s 172.16.0.2 172.16.0.3
+e2e_check "arp: no answer for slot 1's gateway 172.16.0.5" \
+	exits 1 e2e_in "$G0" arping -c 2 -w 3 -I eth0 172.16.0.5
 e2e_check "arp: the kernel's entry for 172.16.0.1 is $GW_MAC" \
 	has "lladdr $GW_MAC" e2e_in "$G0" ip -4 neigh show 172.16.0.1 dev eth0
 # Duplicate address detection: sbgw defends its own addresses.
-e2e_check "arp: DAD probe for slot 1's gateway 172.16.0.5 finds it in use (arping -D)" \
-	e2e_not e2e_in "$G1" arping -D -c 2 -w 3 -I eth0 172.16.0.5
+arp_dad() { # arping -D exits 1 when the address is in use
+	local out rc
+	out=$(e2e_in "$G1" arping -D -c 2 -w 3 -I eth0 172.16.0.5)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] && grep -qi "reply from 172\.16\.0\.5 \[02:6d:73:00:01:01\]" <<<"$out"
+}
+e2e_check "arp: DAD probe for slot 1's gateway 172.16.0.5 finds it in use (arping -D)" arp_dad
 dad_failed() { # ns address
 	e2e_in "$1" ip -6 -o addr show dev eth0 to "$2/128" | grep -q dadfailed
 }

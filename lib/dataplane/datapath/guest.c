@@ -338,6 +338,18 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
 	return memcmp(a, b, n) == 0;
 }
 
+static bool to_a_guest(const struct sbgw_dataplane *gw, const uint8_t *dst)
+{
+	for (uint32_t i = 0; i < gw->n_sandboxes; i++) {
+		const struct sbgw_sandbox_rt *sb = &gw->sandboxes[i];
+
+		/* The /30 is 4-aligned: the gateway's address without its low bits. */
+		if (sb->v4 && memcmp(dst, sb->gw4, 3) == 0 && (dst[3] & ~3) == (sb->gw4[3] & ~3))
+			return true;
+	}
+	return false;
+}
+
 static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		       struct rte_mbuf *m, struct sbgw_pkt_info *info, uint64_t now)
 {
@@ -372,6 +384,11 @@ static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	}
 	if (bytes_equal(ip + 16, sb->gw4, 4)) {
 		to_gateway(w, sb, m, info, ip + 16);
+		return;
+	}
+	/* The host reaches guests only through published ports (a later stage). */
+	if (sb->is_host && to_a_guest(w->gw, ip + 16)) {
+		count_drop(w, sb, m, SBGW_DROP_NO_ROUTE);
 		return;
 	}
 	forward(w, sb, m, info, now);
