@@ -39,6 +39,8 @@
 #define SBGW_DEFAULT_TLS_STATE_DIR "/var/lib/sbgw/tls"
 #define SBGW_DEFAULT_CONTROL_SOCKET "/run/sbgw/control.sock"
 #define SBGW_FLOWS_MAX (1u << 28)
+#define SBGW_MBUFS_MIN 1024
+#define SBGW_MBUFS_MAX (1u << 26)
 #define SBGW_PLACEHOLDER_MAX 1024    /* bytes (semantics §1.11) */
 #define SBGW_SECRET_VALUE_MAX 65536  /* bytes: a secret fits in one HTTP header block */
 #define SBGW_LINK_MTU 1500
@@ -177,6 +179,9 @@ struct sbgw_uplink {
 	struct sbgw_cidr address6;
 	struct sbgw_addr address6_ip;
 	struct sbgw_addr next_hop6;
+	/* A static next hop: frames leave with this MAC, no ARP (benchmarks, point-to-point). */
+	bool has_next_hop_mac;
+	struct sbgw_mac next_hop_mac;
 };
 
 struct sbgw_gateway {
@@ -196,6 +201,7 @@ struct sbgw_gateway {
 	} tls;
 	char *control_socket; /* default "/run/sbgw/control.sock" */
 	uint32_t flows;       /* default 1048576 */
+	uint32_t mbufs;       /* packet buffers in the pool; 0 (default): sized from ports and workers */
 	bool has_floor;
 	struct sbgw_policy floor;
 };

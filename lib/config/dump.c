@@ -60,6 +60,12 @@ static void dump_gateway(FILE *out, const struct sbgw_gateway *gw)
 		CFG_Q(gw->uplink.device != NULL ? gw->uplink.device : ""),
 		sbgw_addr_format(&gw->uplink.address_ip, a, sizeof(a)), gw->uplink.address.len,
 		sbgw_addr_format(&gw->uplink.next_hop, b, sizeof(b)));
+	if (gw->uplink.has_next_hop_mac) {
+		const uint8_t *m = gw->uplink.next_hop_mac.b;
+
+		fprintf(out, "  uplink next_hop_mac: %02x:%02x:%02x:%02x:%02x:%02x (static, no ARP)\n",
+			m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
 	if (gw->uplink.has_v6)
 		fprintf(out, "  uplink6: address %s/%u next_hop %s\n",
 			sbgw_addr_format(&gw->uplink.address6_ip, a, sizeof(a)),
@@ -87,6 +93,10 @@ static void dump_gateway(FILE *out, const struct sbgw_gateway *gw)
 						 : "(the system store)");
 	fprintf(out, "  control socket: \"%s\"\n", CFG_Q(gw->control_socket));
 	fprintf(out, "  flows: %u\n", gw->flows);
+	if (gw->mbufs != 0)
+		fprintf(out, "  mbufs: %u\n", gw->mbufs);
+	else
+		fprintf(out, "  mbufs: (sized from ports and workers)\n");
 	if (gw->has_floor) {
 		fprintf(out, "  floor:\n");
 		sbgw_policy_dump(&gw->floor, out, "    ");

@@ -5,6 +5,7 @@
  * the optional platform floor policy.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const struct cfg_key gateway_keys[] = {
 	{"tls", CFG_T_GROUP, false},
 	{"control", CFG_T_GROUP, false},
 	{"flows", CFG_T_INT, false},
+	{"mbufs", CFG_T_INT, false},
 	{"floor", CFG_T_STRING | CFG_T_GROUP, false},
 	{NULL, 0, false},
 };
@@ -34,6 +36,7 @@ static const struct cfg_key uplink_keys[] = {
 	{"next_hop", CFG_T_STRING, true},
 	{"address6", CFG_T_STRING, false},
 	{"next_hop6", CFG_T_STRING, false},
+	{"next_hop_mac", CFG_T_STRING, false},
 	{NULL, 0, false},
 };
 
@@ -166,6 +169,31 @@ static void parse_next_hop(struct cfg_ctx *ctx, const config_setting_t *s, int f
 			  family == AF_INET ? "IPv4" : "IPv6");
 }
 
+/* "02:00:5e:10:00:01": six hex pairs separated by colons, unicast, not all zero. */
+static void parse_next_hop_mac(struct cfg_ctx *ctx, const config_setting_t *s,
+			       struct sbgw_uplink *up)
+{
+	const char *text = config_setting_get_string(s);
+	uint8_t mac[6] = {0};
+	bool ok = strlen(text) == 17;
+
+	for (unsigned int i = 0; ok && i < 17; i++) {
+		if (i % 3 == 2)
+			ok = text[i] == ':';
+		else
+			ok = isxdigit((unsigned char)text[i]) != 0;
+	}
+	for (unsigned int i = 0; ok && i < 6; i++)
+		mac[i] = (uint8_t)strtoul((char[]){text[3 * i], text[3 * i + 1], '\0'}, NULL, 16);
+	if (!ok || (mac[0] & 1) != 0 || (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+		cfg_error(ctx, s, "invalid next_hop_mac \"%s\": expected a unicast MAC such as "
+			  "02:00:5e:10:00:01", CFG_Q(text));
+		return;
+	}
+	memcpy(up->next_hop_mac.b, mac, 6);
+	up->has_next_hop_mac = true;
+}
+
 static int parse_uplink(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_uplink *up)
 {
 	const config_setting_t *m, *a6, *n6;
@@ -184,6 +212,9 @@ static int parse_uplink(struct cfg_ctx *ctx, const config_setting_t *s, struct s
 	m = cfg_member(s, "next_hop", CFG_T_STRING);
 	if (m != NULL)
 		parse_next_hop(ctx, m, AF_INET, &up->next_hop);
+	m = cfg_member(s, "next_hop_mac", CFG_T_STRING);
+	if (m != NULL)
+		parse_next_hop_mac(ctx, m, up);
 	a6 = cfg_member(s, "address6", CFG_T_STRING);
 	n6 = cfg_member(s, "next_hop6", CFG_T_STRING);
 	if (a6 != NULL)
@@ -281,6 +312,14 @@ static void parse_flows(struct cfg_ctx *ctx, const config_setting_t *s, struct s
 		gw->flows = (uint32_t)v;
 }
 
+static void parse_mbufs(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_gateway *gw)
+{
+	long long v;
+
+	if (cfg_int_range(ctx, s, SBGW_MBUFS_MIN, SBGW_MBUFS_MAX, &v) == 0)
+		gw->mbufs = (uint32_t)v;
+}
+
 static int parse_floor(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_gateway *gw)
 {
 	enum sbgw_preset preset;
@@ -333,6 +372,9 @@ int cfg_parse_gateway(struct cfg_ctx *ctx, const config_setting_t *s, struct sbg
 	m = cfg_member(s, "flows", CFG_T_INT);
 	if (m != NULL)
 		parse_flows(ctx, m, gw);
+	m = cfg_member(s, "mbufs", CFG_T_INT);
+	if (m != NULL)
+		parse_mbufs(ctx, m, gw);
 	m = cfg_member(s, "floor", CFG_T_STRING | CFG_T_GROUP);
 	if (m != NULL)
 		return parse_floor(ctx, m, gw);

@@ -19,7 +19,10 @@
 #include "flow.h"
 #include "frag.h"
 #include "dataplane.h"
+#include "pins.h"
 #include "policy.h"
+#include "profile.h"
+#include "service.h"
 
 #define SBGW_BURST 32
 #define SBGW_NO_PORT UINT16_MAX
@@ -70,6 +73,7 @@ struct sbgw_worker {
 	uint16_t uplink_txq;
 	struct sbgw_flow_table *flows;
 	struct rte_ring *handoff; /* uplink frames whose flow this worker owns */
+	struct rte_ring *dns_out; /* DNS responses for the guests this worker serves */
 	unsigned int n_sandboxes;
 	uint32_t *sandboxes; /* indexes of the sandboxes whose ports this worker polls */
 	struct sbgw_sandbox_counters *sb_counters; /* [gw->n_sandboxes] */
@@ -82,7 +86,11 @@ struct sbgw_worker {
 	struct rte_mbuf *pending[2][SBGW_NEIGH_PENDING_MAX]; /* waiting for the next hop, v4/v6 */
 	unsigned int n_pending[2];
 	uint64_t loops, busy_cycles, busy_packets;
+#ifdef SBGW_PROFILE
+	struct sbgw_prof prof; /* per-stage cycles: -Dprofile=true, profile.h */
+#endif
 	uint64_t handed_off; /* uplink frames passed to the worker owning their flow */
+	uint64_t next_advertisement; /* TSC of the next unsolicited router advertisement */
 } __rte_cache_aligned;
 
 struct sbgw_dataplane {
@@ -99,6 +107,9 @@ struct sbgw_dataplane {
 	bool uplink_v6;
 	struct sbgw_neigh neigh[2]; /* [0] IPv4 next hop, [1] IPv6 */
 	struct sbgw_policy_compiled *floor;
+	struct sbgw_pins *pins;             /* DNS answers, for domain rules */
+	struct sbgw_dns *dns;               /* the interceptor, on the main lcore */
+	struct sbgw_dns_sandbox *dns_sandboxes;
 	uint32_t *max_connections; /* per sandbox, read by the flow tables */
 	uint32_t n_sandboxes; /* configured sandboxes: sandboxes[0..n_sandboxes) */
 	uint32_t n_attached;  /* plus the host port, when there is one, at [n_sandboxes] */
@@ -117,6 +128,12 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 		    bool handed_off);
 void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now);
 void sbgw_neigh_flush(struct sbgw_worker *w, uint64_t now);
+/* Set the next hop's MAC of family (0: IPv4, 1: IPv6) before the workers start. */
+void sbgw_neigh_preset(struct sbgw_dataplane *gw, unsigned int family, const uint8_t mac[6]);
+/* An unsolicited router advertisement to one of this worker's guests. */
+void sbgw_guest_advertise(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb);
+/* Send a frame to a guest of this worker (counted, split to the guest's MTU). */
+void sbgw_guest_tx(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m);
 
 /* Transmit on a port queue through buf, splitting a datagram longer than mtu. */
 void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,

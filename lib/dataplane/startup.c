@@ -32,6 +32,8 @@
 #define TCP_CLOSING_SECONDS 10
 #define SBGW_AF_PACKET_FRAME 8192
 #define JUMBO_MBUFS_PER_QUEUE 1024
+#define PIN_NAMES_PER_SANDBOX 4096
+#define PIN_ADDRS_PER_SANDBOX 8192
 
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
@@ -355,6 +357,71 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The pin table (written by the DNS service, read by the workers) and the
+ * DNS service itself, which runs on the main lcore.
+ */
+static int setup_pins(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	struct sbgw_pins_params pp;
+
+	if (gw->n_sandboxes == 0)
+		return 0;
+	memset(&pp, 0, sizeof(pp));
+	pp.name = "sbgw_pins";
+	pp.n_sandboxes = gw->n_sandboxes;
+	pp.n_readers = gw->n_workers;
+	pp.max_names = PIN_NAMES_PER_SANDBOX * gw->n_sandboxes;
+	pp.max_addrs = PIN_ADDRS_PER_SANDBOX * gw->n_sandboxes;
+	pp.tsc_hz = gw->tsc_hz;
+	pp.socket_id = (int)rte_socket_id();
+	gw->pins = sbgw_pins_create(&pp);
+	if (gw->pins == NULL) {
+		fail_msg(err, errlen, "pin table: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int setup_dns(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	struct sbgw_dns_params dp;
+
+	if (gw->n_sandboxes == 0)
+		return 0;
+	gw->dns_sandboxes = calloc(gw->n_sandboxes, sizeof(*gw->dns_sandboxes));
+	if (gw->dns_sandboxes == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gw->n_sandboxes; i++) {
+		const struct sbgw_sandbox_rt *sb = &gw->sandboxes[i];
+		struct sbgw_dns_sandbox *d = &gw->dns_sandboxes[i];
+
+		if (sbgw_pins_set_policy(gw->pins, i, sb->policy) < 0) {
+			fail_msg(err, errlen, "pin table: sandbox %s", sb->cfg->name);
+			return -ENOMEM;
+		}
+		d->cfg = sb->cfg;
+		d->compiled = sb->policy;
+		memcpy(d->gw_mac, sb->gw_mac.addr_bytes, 6);
+		memcpy(d->guest_mac, sb->guest_mac.addr_bytes, 6);
+		d->v4 = sb->v4;
+		d->v6 = sb->v6;
+		d->out = gw->workers[sb->worker].dns_out;
+	}
+	memset(&dp, 0, sizeof(dp));
+	dp.cfg = gw->cfg;
+	dp.n_sandboxes = gw->n_sandboxes;
+	dp.sandboxes = gw->dns_sandboxes;
+	dp.floor = gw->cfg->gw.has_floor ? &gw->cfg->gw.floor : NULL;
+	dp.floor_compiled = gw->floor;
+	dp.pool = gw->pool;
+	dp.pins = gw->pins;
+	dp.tsc_hz = gw->tsc_hz;
+	dp.socket_id = (int)rte_socket_id();
+	gw->dns = sbgw_dns_create(&dp, err, errlen);
+	return gw->dns == NULL ? -EINVAL : 0;
+}
+
 static struct rte_eth_dev_tx_buffer *txbuf_create(uint64_t *dropped)
 {
 	struct rte_eth_dev_tx_buffer *b;
@@ -424,6 +491,17 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			fail_msg(err, errlen, "worker %u: reassembly table: out of memory", i);
 			return -ENOMEM;
 		}
+		snprintf(name, sizeof(name), "sbgw_dns_out_%u", i);
+		w->dns_out = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->dns_out == NULL) {
+			fail_msg(err, errlen, "worker %u: DNS ring: out of memory", i);
+			return -ENOMEM;
+		}
+		if (gw->pins != NULL && sbgw_pins_reader_register(gw->pins, i) < 0) {
+			fail_msg(err, errlen, "worker %u: pin table reader", i);
+			return -EINVAL;
+		}
 		snprintf(name, sizeof(name), "sbgw_handoff_%u", i);
 		w->handoff = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
 					     RING_F_SC_DEQ);
@@ -483,6 +561,9 @@ static int setup_uplink(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		addr_bytes(&u->address6_ip, gw->uplink6);
 		addr_bytes(&u->next_hop6, gw->next_hop6);
 	}
+	/* A static next hop (gateway.uplink.next_hop_mac): resolved before any frame. */
+	if (u->has_next_hop_mac)
+		sbgw_neigh_preset(gw, 0, u->next_hop_mac.b);
 	gw->host_port = SBGW_NO_PORT;
 	if (gw->cfg->gw.host_device != NULL) {
 		rc = find_port(gw->cfg->gw.host_device, &gw->host_port, err, errlen);
@@ -552,6 +633,8 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	/* Enough for every queue's descriptors, the caches and what waits in buffers. */
 	n_mbufs = count_ports(cfg) * (RX_DESC + TX_DESC) * gw->n_workers +
 		  gw->n_workers * (MBUF_CACHE + 2 * SBGW_NEIGH_PENDING_MAX + SBGW_HANDOFF_RING_SIZE);
+	if (cfg->gw.mbufs != 0) /* gateway.mbufs: e.g. room for a replayed capture */
+		n_mbufs = cfg->gw.mbufs;
 	gw->pool = rte_pktmbuf_pool_create("sbgw_mbufs", n_mbufs, MBUF_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (count_af_packet_queues(cfg, gw->n_workers) > 0) {
@@ -589,7 +672,12 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	rc = setup_host(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = setup_workers(gw, err, errlen);
+	/* Workers register as readers of the pins; the DNS service needs their rings. */
+	rc = setup_pins(gw, err, errlen);
+	if (rc == 0)
+		rc = setup_workers(gw, err, errlen);
+	if (rc == 0)
+		rc = setup_dns(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
 	rc = sbgw_telemetry_register(gw);
@@ -619,6 +707,9 @@ int sbgw_dataplane_run(struct sbgw_dataplane *gw)
 		rte_eal_remote_launch(sbgw_worker_main, &gw->workers[i], lcore);
 		i++;
 	}
+	/* The main lcore is the slow-path core: it runs the DNS service. */
+	if (gw->dns != NULL)
+		sbgw_dns_run(gw->dns, &gw->stop);
 	rte_eal_mp_wait_lcore();
 	return 0;
 }
@@ -649,6 +740,13 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		sbgw_flow_table_free(w->flows);
 		sbgw_frag_fini(&w->frag);
 		rte_ring_free(w->handoff);
+		if (w->dns_out != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(w->dns_out, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->dns_out);
+		}
 		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_attached; s++)
 			free(w->sb_counters[s].rule_hits);
 		rte_free(w->sb_counters);
@@ -671,6 +769,9 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		close_port(gw->uplink_port);
 		close_port(gw->host_port);
 	}
+	sbgw_dns_free(gw->dns);
+	sbgw_pins_free(gw->pins);
+	free(gw->dns_sandboxes);
 	sbgw_policy_free(gw->floor);
 	free(gw->sandboxes);
 	free(gw->max_connections);

@@ -49,6 +49,31 @@ static void add_drops(struct rte_tel_data *d, const uint64_t *drops)
 	rte_tel_data_add_dict_container(d, "drops", child, 0);
 }
 
+/* Written by the DNS service alone; read here like the workers' counters. */
+static void add_dns(struct rte_tel_data *d, const struct sbgw_dns_counters *c)
+{
+	struct rte_tel_data *child = rte_tel_data_alloc();
+
+	if (child == NULL || c == NULL) {
+		rte_tel_data_free(child);
+		return;
+	}
+	rte_tel_data_start_dict(child);
+	rte_tel_data_add_dict_u64(child, "queries", c->queries);
+	rte_tel_data_add_dict_u64(child, "forwarded", c->forwarded);
+	rte_tel_data_add_dict_u64(child, "answered_locally", c->answered_locally);
+	rte_tel_data_add_dict_u64(child, "denied", c->denied);
+	rte_tel_data_add_dict_u64(child, "rebind_blocked", c->rebind_blocked);
+	rte_tel_data_add_dict_u64(child, "upstream_timeouts", c->upstream_timeouts);
+	rte_tel_data_add_dict_u64(child, "upstream_errors", c->upstream_errors);
+	rte_tel_data_add_dict_u64(child, "servfail", c->servfail);
+	rte_tel_data_add_dict_u64(child, "truncated", c->truncated);
+	rte_tel_data_add_dict_u64(child, "malformed", c->malformed);
+	rte_tel_data_add_dict_u64(child, "formerr", c->formerr);
+	rte_tel_data_add_dict_u64(child, "queue_full", c->queue_full);
+	rte_tel_data_add_dict_container(d, "dns", child, 0);
+}
+
 static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct sbgw_dataplane *gw = telemetry_gw;
@@ -100,6 +125,8 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
 	add_drops(d, sum.drops);
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);
+	if (gw->dns != NULL && sb->index < gw->n_sandboxes)
+		add_dns(d, sbgw_dns_sandbox_counters(gw->dns, sb->index));
 	return 0;
 }
 
@@ -154,6 +181,7 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(c, "loops", w->loops);
 		rte_tel_data_add_dict_u64(c, "handed_off", w->handed_off);
 		rte_tel_data_add_dict_u64(c, "live_flows", sbgw_flow_count(w->flows));
+		SBGW_PROF_TELEMETRY(c, w); /* profile.h: only with -Dprofile=true */
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}

@@ -12,6 +12,12 @@
 #include "runtime.h"
 
 #define EXPIRE_BUDGET 64
+/*
+ * Guests that configured IPv6 from an advertisement never solicit again
+ * (Linux does not, when the router's lifetime runs out): advertise well
+ * within the router lifetime (1800 s).
+ */
+#define ADVERTISE_INTERVAL_S 300
 
 static void flush_tx(struct sbgw_worker *w)
 {
@@ -58,10 +64,12 @@ int sbgw_worker_main(void *arg)
 		unsigned int got = 0;
 		uint16_t n;
 
+		SBGW_PROF_START(w, start); /* profile.h */
 		for (unsigned int i = 0; i < w->n_sandboxes; i++) {
 			struct sbgw_sandbox_rt *sb = &gw->sandboxes[w->sandboxes[i]];
 
 			n = rte_eth_rx_burst(sb->port_id, 0, pkts, SBGW_BURST);
+			SBGW_PROF_MARK(w, SBGW_PROF_RX); /* profile.h */
 			if (n > 0) {
 				sbgw_guest_rx(w, sb, pkts, n, start);
 				got += n;
@@ -69,6 +77,7 @@ int sbgw_worker_main(void *arg)
 		}
 		if (w->uplink_rxq != SBGW_NO_PORT) {
 			n = rte_eth_rx_burst(gw->uplink_port, w->uplink_rxq, pkts, SBGW_BURST);
+			SBGW_PROF_MARK(w, SBGW_PROF_RX); /* profile.h */
 			if (n > 0) {
 				sbgw_uplink_rx(w, pkts, n, start, false);
 				got += n;
@@ -79,10 +88,28 @@ int sbgw_worker_main(void *arg)
 			sbgw_uplink_rx(w, pkts, n, start, true);
 			got += n;
 		}
+		if (w->dns_out != NULL) {
+			n = (uint16_t)rte_ring_dequeue_burst(w->dns_out, (void **)pkts, SBGW_BURST,
+							     NULL);
+			/* The DNS service marks each response with its sandbox. */
+			for (uint16_t i = 0; i < n; i++)
+				sbgw_guest_tx(w, &gw->sandboxes[pkts[i]->hash.usr], pkts[i]);
+			got += n;
+		}
+		if (gw->pins != NULL)
+			sbgw_pins_quiescent(gw->pins, w->index);
+		if (start >= w->next_advertisement) {
+			for (unsigned int i = 0; i < w->n_sandboxes; i++)
+				sbgw_guest_advertise(w, &gw->sandboxes[w->sandboxes[i]]);
+			w->next_advertisement = start + gw->tsc_hz * ADVERTISE_INTERVAL_S;
+		}
 		sbgw_neigh_flush(w, start);
+		SBGW_PROF_MARK(w, SBGW_PROF_OTHER); /* profile.h */
 		flush_tx(w);
+		SBGW_PROF_MARK(w, SBGW_PROF_TX); /* profile.h */
 		sbgw_flow_expire(w->flows, start, EXPIRE_BUDGET);
 		sbgw_frag_expire(&w->frag, start);
+		SBGW_PROF_MARK(w, SBGW_PROF_OTHER); /* profile.h */
 		w->loops++;
 		if (got > 0) {
 			w->busy_cycles += rte_rdtsc() - start;
@@ -90,5 +117,8 @@ int sbgw_worker_main(void *arg)
 		}
 	}
 	flush_tx(w);
+	/* A stopped reader must not hold the pin table's writer back. */
+	if (gw->pins != NULL)
+		sbgw_pins_reader_unregister(gw->pins, w->index);
 	return 0;
 }

@@ -178,7 +178,8 @@ e2e_conf_head() {
 version = 1;
 gateway = {
 	eal = [ "--no-huge", "--no-shconf", "-m", "768", "--no-pci",
-		"--file-prefix", "sbgwt-$E2E_ID", "--log-level", "*:warning"${E2E_EAL_EXTRA:-} ];
+		"--file-prefix", "sbgwt-$E2E_ID"${E2E_EAL_EXTRA:-},
+		"--log-level", "*:warning" ];
 	workers = [ ${E2E_WORKERS:-1} ];
 	slow = [ 0 ];
 	uplink = {

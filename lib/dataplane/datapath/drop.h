@@ -37,6 +37,8 @@
 	X(LINK_IGNORED, "link_layer_ignored")                                                    \
 	X(HOST_SERVICE, "host_service_unavailable")                                              \
 	X(DNS_UNAVAILABLE, "dns_service_unavailable")                                            \
+	X(DNS_QUEUE_FULL, "dns_queue_full")                                                      \
+	X(DNS_PORT_BLOCKED, "dns_port_blocked")                                                  \
 	X(ALLOC, "mbuf_alloc_failed")                                                            \
 	X(HANDOFF_FULL, "handoff_ring_full")
 

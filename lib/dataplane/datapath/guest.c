@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -26,6 +27,11 @@
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
 #define DNS_PORT 53
+/* DNS over other transports a guest might try (semantics §3.1): dropped. */
+#define DOQ_PORT 853
+#define MDNS_PORT 5353
+#define LLMNR_PORT 5355
+#define NETBIOS_NS_PORT 137
 #define IPV4_MSS_OVERHEAD 40
 #define IPV6_MSS_OVERHEAD 60
 
@@ -36,8 +42,7 @@ static inline void count_drop(struct sbgw_worker *w, const struct sbgw_sandbox_r
 	rte_pktmbuf_free(m);
 }
 
-static inline void to_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-			    struct rte_mbuf *m)
+void sbgw_guest_tx(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m)
 {
 	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
 
@@ -52,7 +57,7 @@ static void answer_in_place(struct sbgw_worker *w, const struct sbgw_sandbox_rt 
 {
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	to_guest(w, sb, m);
+	sbgw_guest_tx(w, sb, m);
 }
 
 static void link_params(const struct sbgw_sandbox_rt *sb, struct sbgw_link_params *p)
@@ -102,11 +107,42 @@ static void answer_built(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb
 	answer_in_place(w, sb, m, len);
 }
 
-static struct sbgw_verdict judge(const struct sbgw_policy_compiled *cp,
-				 const struct sbgw_policy_packet *pkt,
-				 const struct sbgw_host_addrs *host)
+/*
+ * One policy's verdict. Domain and suffix rules match through the pins of
+ * the destination (cache-only matching, semantics §2.7.2), looked up only
+ * for policies that have such rules.
+ */
+void sbgw_guest_advertise(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb)
 {
-	return sbgw_policy_evaluate(cp, SBGW_EGRESS, pkt, host, NULL);
+	struct sbgw_link_params p;
+	struct rte_mbuf *m;
+	uint32_t len;
+
+	if (!sb->v6 || sb->is_host || sb->port_id == SBGW_NO_PORT)
+		return;
+	m = rte_pktmbuf_alloc(w->gw->pool);
+	if (m == NULL) {
+		w->sb_counters[sb->index].drops[SBGW_DROP_ALLOC]++;
+		return;
+	}
+	link_params(sb, &p);
+	len = sbgw_link_build_ra(rte_pktmbuf_mtod(m, uint8_t *), &p);
+	answer_in_place(w, sb, m, len);
+}
+
+static struct sbgw_verdict judge(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+				 const struct sbgw_policy_compiled *cp,
+				 struct sbgw_policy_packet *pkt)
+{
+	struct sbgw_domain_hits hits;
+
+	pkt->domain_bits = 0;
+	if (w->gw->pins != NULL && sbgw_policy_has_domain_rules(cp) &&
+	    sbgw_pins_lookup(w->gw->pins, sb->index, &pkt->addr, rte_rdtsc(), &hits)) {
+		pkt->domain_bits = hits.bits;
+		return sbgw_policy_evaluate(cp, SBGW_EGRESS, pkt, &sb->cfg->host, &hits);
+	}
+	return sbgw_policy_evaluate(cp, SBGW_EGRESS, pkt, &sb->cfg->host, NULL);
 }
 
 /*
@@ -119,7 +155,6 @@ static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 {
 	struct sbgw_policy_packet pkt;
 	struct sbgw_verdict v;
-	const struct sbgw_host_addrs *host = &sb->cfg->host;
 
 	memset(&pkt, 0, sizeof(pkt));
 	if (info->l3 == SBGW_L3_IPV4) {
@@ -134,7 +169,8 @@ static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	}
 	pkt.ip_proto = info->proto;
 	pkt.port = (info->proto == IPPROTO_TCP || info->proto == IPPROTO_UDP) ? info->dport : 0;
-	v = judge(sb->policy, &pkt, host);
+	sbgw_addr_normalise(&pkt.addr);
+	v = judge(w, sb, sb->policy, &pkt);
 	*rule = v.rule;
 	w->sb_counters[sb->index].rule_hits[v.rule < 0 ? sbgw_policy_source(sb->policy)->n_rules
 						       : (unsigned int)v.rule]++;
@@ -143,7 +179,8 @@ static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		return false;
 	}
 	if (w->gw->floor != NULL) {
-		v = judge(w->gw->floor, &pkt, host);
+		/* The floor's domain sets are its own: no pins (operators use addresses). */
+		v = sbgw_policy_evaluate(w->gw->floor, SBGW_EGRESS, &pkt, &sb->cfg->host, NULL);
 		if (v.action != SBGW_ACTION_ALLOW) {
 			*reason = SBGW_DROP_FLOOR_DENY;
 			return false;
@@ -191,7 +228,7 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	}
 	if (is_echo_request(info)) {
 		sbgw_rewrite_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), info);
-		to_guest(w, sb, m);
+		sbgw_guest_tx(w, sb, m);
 		return;
 	}
 	count_drop(w, sb, m, info->dport == DNS_PORT ? SBGW_DROP_DNS_UNAVAILABLE
@@ -242,6 +279,7 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		refuse(w, sb, m, info, reason);
 		return NULL;
 	}
+	SBGW_PROF_MARK(w, SBGW_PROF_CLASSIFY); /* profile.h */
 	memset(&uplink, 0, sizeof(uplink));
 	if (info->l3 == SBGW_L3_IPV4) {
 		uint32_t a;
@@ -275,6 +313,7 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		return NULL;
 	}
 	w->sb_counters[sb->index].flows_created++;
+	SBGW_PROF_MARK(w, SBGW_PROF_CREATE); /* profile.h */
 	return f;
 }
 
@@ -287,6 +326,7 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 	struct sbgw_flow_key k;
 	struct sbgw_flow *f;
 
+	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
 	if (!v4 && !gw->uplink_v6) {
 		count_drop(w, sb, m, SBGW_DROP_FAMILY_INACTIVE);
 		return;
@@ -311,6 +351,7 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 	}
 	flow_key(sb, frame, info, &k);
 	f = sbgw_flow_lookup(w->flows, &k);
+	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
 	if (f == NULL) {
 		f = new_flow(w, sb, m, info, &k, now);
 		if (f == NULL)
@@ -330,12 +371,43 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 				       (uint16_t)(sb->cfg->link.mtu -
 						  (v4 ? IPV4_MSS_OVERHEAD : IPV6_MSS_OVERHEAD)));
 	sbgw_rewrite_endpoint(frame, info, 0, v4 ? gw->uplink4 : gw->uplink6, f->nat_port);
+	SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 	sbgw_uplink_tx(w, m, v4 ? 0 : 1, now);
+	SBGW_PROF_MARK(w, SBGW_PROF_TX); /* profile.h */
 }
 
 static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
 {
 	return memcmp(a, b, n) == 0;
+}
+
+/*
+ * UDP to port 53, whatever the address, is the DNS interceptor's
+ * (semantics §3.1); the other name-service ports are dropped. Returns true
+ * when the frame was taken.
+ */
+static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			  struct rte_mbuf *m, const struct sbgw_pkt_info *info)
+{
+	if (info->proto != IPPROTO_UDP || sb->is_host)
+		return false;
+	switch (info->dport) {
+	case DNS_PORT:
+		if (w->gw->dns == NULL) {
+			count_drop(w, sb, m, SBGW_DROP_DNS_UNAVAILABLE);
+		} else if (!sbgw_dns_submit(w->gw->dns, sb->index, m)) {
+			count_drop(w, sb, m, SBGW_DROP_DNS_QUEUE_FULL);
+		}
+		return true;
+	case DOQ_PORT:
+	case MDNS_PORT:
+	case LLMNR_PORT:
+	case NETBIOS_NS_PORT:
+		count_drop(w, sb, m, SBGW_DROP_DNS_PORT_BLOCKED);
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool to_a_guest(const struct sbgw_dataplane *gw, const uint8_t *dst)
@@ -382,6 +454,8 @@ static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->l3_off);
 	}
+	if (intercept_dns(w, sb, m, info))
+		return;
 	if (bytes_equal(ip + 16, sb->gw4, 4)) {
 		to_gateway(w, sb, m, info, ip + 16);
 		return;
@@ -440,6 +514,8 @@ static void guest_ipv6(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		count_drop(w, sb, m, SBGW_DROP_SPOOF_IP);
 		return;
 	}
+	if (intercept_dns(w, sb, m, info))
+		return;
 	if (bytes_equal(dst, sb->gw6, 16) || bytes_equal(dst, sb->gw6_ll, 16)) {
 		to_gateway(w, sb, m, info, dst);
 		return;

@@ -128,6 +128,11 @@ static void learn(struct sbgw_dataplane *gw, unsigned int family, const uint8_t 
 	__atomic_store_n(&gw->neigh[family].mac, mac_pack(mac), __ATOMIC_RELEASE);
 }
 
+void sbgw_neigh_preset(struct sbgw_dataplane *gw, unsigned int family, const uint8_t mac[6])
+{
+	learn(gw, family, mac);
+}
+
 static void uplink_arp(struct sbgw_worker *w, struct rte_mbuf *m, const struct sbgw_pkt_info *info)
 {
 	struct sbgw_dataplane *gw = w->gw;
@@ -209,6 +214,7 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	struct sbgw_flow *f;
 	unsigned int owner;
 
+	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
 	switch (info->proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -248,6 +254,7 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	}
 	uplink_key(frame, info, &k);
 	f = sbgw_flow_lookup(w->flows, &k);
+	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
 	if (f == NULL) {
 		count_drop(w, m, SBGW_DROP_NO_FLOW); /* unsolicited inbound */
 		return;
@@ -265,10 +272,12 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	sbgw_rewrite_endpoint(frame, info, 1, f->guest_key.src, f->guest_key.src_port);
 	memcpy(frame, sb->guest_mac.addr_bytes, 6);
 	memcpy(frame + 6, sb->gw_mac.addr_bytes, 6);
+	SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 	c = &w->sb_counters[sb->index];
 	c->to_guest_packets++;
 	c->to_guest_bytes += rte_pktmbuf_pkt_len(m);
 	sbgw_tx(w, sb->port_id, 0, w->guest_txb[sb->index], m, sb->cfg->link.mtu, c->drops);
+	SBGW_PROF_MARK(w, SBGW_PROF_TX); /* profile.h */
 }
 
 void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,

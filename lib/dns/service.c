@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DNS interceptor's event loop. Queries arrive from the workers on a
+ * ring; upstream answers arrive on sockets watched by epoll; a tick checks
+ * deadlines. Every query follows semantics §3.2 in order: parse, judge by
+ * name, inactive family, host alias, choose upstream, rebind check, pins,
+ * finish. The per-query decision is logged on the "sbgw.dns" log type.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_random.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_udp.h>
+
+#include "message.h"
+#include "parse.h"
+#include "service.h"
+
+#define IN_RING_SIZE 4096
+#define MAX_PENDING 1024
+#define SANDBOX_PENDING_MAX 64 /* semantics appendix B: 64 queries queued */
+#define TICK_MS 5
+#define BURST 32
+#define DNS_PORT 53
+#define REPLY_TTL 64
+#define IPV6_MTU_PAYLOAD (1500 - 40 - 8)
+
+static int dns_logtype;
+#define DNS_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, dns_logtype, "sbgw.dns: " fmt "\n", ##__VA_ARGS__)
+
+struct upstream {
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char text[SBGW_NAME_MAX + 16]; /* "host:port" or "[v6]:port", for logs */
+};
+
+struct sandbox_state {
+	struct upstream *ups;
+	unsigned int n_ups;
+	uint32_t timeout_ms;
+	bool rebind;
+	unsigned int in_flight;
+	struct sbgw_dns_counters c;
+};
+
+/* A query waiting for an upstream. */
+struct pending {
+	bool used;
+	uint32_t sandbox;
+	int fd;
+	uint16_t id; /* towards the upstream */
+	unsigned int next_up; /* configured upstreams: the one after the current */
+	bool direct;          /* the guest named its resolver: that one only */
+	struct upstream up;   /* the current upstream */
+	uint64_t start, deadline;
+	int rule;
+	struct sbgw_dns_question q;
+	size_t guest_len;
+	uint8_t guest_wire[SBGW_DNS_MAX_MESSAGE];
+	/* where the response goes */
+	uint8_t family;
+	uint8_t guest_ip[16], resolver_ip[16];
+	uint16_t guest_port;
+};
+
+struct sbgw_dns {
+	struct sbgw_dns_params p;
+	struct rte_ring *in;
+	int epfd;
+	struct sandbox_state *sb;
+	struct pending *pend;
+	uint64_t tick_tsc;
+};
+
+static int resolve_nameserver(const struct sbgw_nameserver *ns, struct upstream *u)
+{
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = ns->is_ip ? AI_NUMERICHOST : 0;
+	snprintf(port, sizeof(port), "%u", ns->port ? ns->port : DNS_PORT);
+	/* Host names are resolved once, at start, by the host's resolver (§1.9). */
+	rc = getaddrinfo(ns->host, port, &hints, &res);
+	if (rc != 0 || res == NULL)
+		return -ENOENT;
+	memcpy(&u->sa, res->ai_addr, res->ai_addrlen);
+	u->len = res->ai_addrlen;
+	if (res->ai_family == AF_INET6)
+		snprintf(u->text, sizeof(u->text), "[%s]:%s", ns->host, port);
+	else
+		snprintf(u->text, sizeof(u->text), "%s:%s", ns->host, port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int setup_upstreams(struct sbgw_dns *svc, uint32_t i, char *err, size_t errlen)
+{
+	const struct sbgw_sandbox *sc = svc->p.sandboxes[i].cfg;
+	const struct sbgw_nameservers *ns = &sc->net.dns.nameservers;
+	struct sandbox_state *s = &svc->sb[i];
+
+	if (ns->n == 0)
+		ns = &svc->p.cfg->gw.dns_nameservers;
+	s->timeout_ms = sc->net.dns.query_timeout_ms;
+	s->rebind = sc->net.dns.rebind_protection;
+	s->ups = calloc(ns->n ? ns->n : 1, sizeof(*s->ups));
+	if (s->ups == NULL)
+		return -ENOMEM;
+	for (unsigned int k = 0; k < ns->n; k++) {
+		/* Unresolvable host names are skipped; an error only if none resolve. */
+		if (resolve_nameserver(&ns->v[k], &s->ups[s->n_ups]) == 0)
+			s->n_ups++;
+	}
+	if (ns->n > 0 && s->n_ups == 0) {
+		snprintf(err, errlen, "sandbox %s: none of its nameservers resolves", sc->name);
+		return -ENOENT;
+	}
+	if (ns->n == 0)
+		DNS_LOG(WARNING, "sandbox %s: no nameservers configured; forwarded queries get SERVFAIL",
+			sc->name);
+	return 0;
+}
+
+struct sbgw_dns *sbgw_dns_create(const struct sbgw_dns_params *p, char *err, size_t errlen)
+{
+	struct sbgw_dns *svc;
+	char name[32];
+
+	if (dns_logtype == 0) {
+		dns_logtype = rte_log_register_type_and_pick_level("sbgw.dns", RTE_LOG_INFO);
+		if (dns_logtype < 0)
+			dns_logtype = RTE_LOGTYPE_USER1;
+	}
+	svc = calloc(1, sizeof(*svc));
+	if (svc == NULL)
+		return NULL;
+	svc->p = *p;
+	svc->epfd = -1;
+	snprintf(name, sizeof(name), "sbgw_dns_in");
+	svc->in = rte_ring_create(name, IN_RING_SIZE, p->socket_id, RING_F_SC_DEQ);
+	svc->sb = calloc(p->n_sandboxes ? p->n_sandboxes : 1, sizeof(*svc->sb));
+	svc->pend = calloc(MAX_PENDING, sizeof(*svc->pend));
+	svc->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (svc->in == NULL || svc->sb == NULL || svc->pend == NULL || svc->epfd < 0) {
+		snprintf(err, errlen, "DNS service: out of memory");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < p->n_sandboxes; i++)
+		if (setup_upstreams(svc, i, err, errlen) < 0)
+			goto fail;
+	svc->tick_tsc = p->tsc_hz / 1000 * TICK_MS;
+	return svc;
+fail:
+	sbgw_dns_free(svc);
+	return NULL;
+}
+
+void sbgw_dns_free(struct sbgw_dns *svc)
+{
+	struct rte_mbuf *m;
+
+	if (svc == NULL)
+		return;
+	for (unsigned int i = 0; svc->pend != NULL && i < MAX_PENDING; i++)
+		if (svc->pend[i].used && svc->pend[i].fd >= 0)
+			close(svc->pend[i].fd);
+	while (svc->in != NULL && rte_ring_dequeue(svc->in, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	for (uint32_t i = 0; svc->sb != NULL && i < svc->p.n_sandboxes; i++)
+		free(svc->sb[i].ups);
+	if (svc->epfd >= 0)
+		close(svc->epfd);
+	rte_ring_free(svc->in);
+	free(svc->sb);
+	free(svc->pend);
+	free(svc);
+}
+
+bool sbgw_dns_submit(struct sbgw_dns *svc, uint32_t sandbox, struct rte_mbuf *m)
+{
+	m->hash.usr = sandbox;
+	return rte_ring_enqueue(svc->in, m) == 0;
+}
+
+const struct sbgw_dns_counters *sbgw_dns_sandbox_counters(const struct sbgw_dns *svc,
+							  uint32_t sandbox)
+{
+	return sandbox < svc->p.n_sandboxes ? &svc->sb[sandbox].c : NULL;
+}
+
+/* ---- Responses to the guest ------------------------------------------- */
+
+static uint32_t sum_bytes(const void *p, size_t len)
+{
+	return rte_raw_cksum(p, len);
+}
+
+static uint16_t fold_csum(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Copy data into m after its current end, chaining segments as needed. */
+static int append_data(struct rte_mempool *pool, struct rte_mbuf *m, const uint8_t *data,
+		       size_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+
+	while (len > 0) {
+		uint16_t room = rte_pktmbuf_tailroom(last);
+		uint16_t n;
+
+		if (room == 0) {
+			struct rte_mbuf *seg = rte_pktmbuf_alloc(pool);
+
+			if (seg == NULL)
+				return -ENOMEM;
+			if (rte_pktmbuf_chain(m, seg) != 0) {
+				rte_pktmbuf_free(seg);
+				return -E2BIG;
+			}
+			last = seg;
+			continue;
+		}
+		n = len < room ? (uint16_t)len : room;
+		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len), data, n);
+		last->data_len = (uint16_t)(last->data_len + n);
+		m->pkt_len += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * A frame from the resolver the guest addressed back to the guest, with
+ * msg as the UDP payload, queued for the worker owning the guest's port.
+ */
+static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const uint8_t *msg,
+			  size_t len)
+{
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
+	bool v4 = pq->family == AF_INET;
+	size_t l3 = v4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint8_t hdr[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr)];
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(hdr + RTE_ETHER_HDR_LEN + l3);
+	size_t hlen = RTE_ETHER_HDR_LEN + l3 + sizeof(*udp);
+	uint16_t ulen = (uint16_t)(sizeof(*udp) + len);
+	struct rte_mbuf *m;
+	uint32_t sum;
+
+	memcpy(hdr, sb->guest_mac, 6);
+	memcpy(hdr + 6, sb->gw_mac, 6);
+	hdr[12] = v4 ? 0x08 : 0x86;
+	hdr[13] = v4 ? 0x00 : 0xdd;
+	udp->src_port = rte_cpu_to_be_16(DNS_PORT);
+	udp->dst_port = rte_cpu_to_be_16(pq->guest_port);
+	udp->dgram_len = rte_cpu_to_be_16(ulen);
+	udp->dgram_cksum = 0;
+	if (v4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hdr + RTE_ETHER_HDR_LEN);
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + ulen));
+		ip->time_to_live = REPLY_TTL;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, pq->resolver_ip, 4);
+		memcpy(&ip->dst_addr, pq->guest_ip, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		sum = sum_bytes(&ip->src_addr, 8) + rte_cpu_to_be_16(IPPROTO_UDP) +
+		      rte_cpu_to_be_16(ulen);
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(hdr + RTE_ETHER_HDR_LEN);
+
+		memset(ip, 0, sizeof(*ip));
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16(ulen);
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = REPLY_TTL;
+		memcpy(ip->src_addr, pq->resolver_ip, 16);
+		memcpy(ip->dst_addr, pq->guest_ip, 16);
+		sum = sum_bytes(ip->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_UDP) +
+		      rte_cpu_to_be_16(ulen);
+	}
+	sum += sum_bytes(udp, sizeof(*udp)) + sum_bytes(msg, len);
+	udp->dgram_cksum = (uint16_t)~fold_csum(sum);
+	if (udp->dgram_cksum == 0)
+		udp->dgram_cksum = 0xffff;
+
+	m = rte_pktmbuf_alloc(svc->p.pool);
+	if (m == NULL)
+		return;
+	if (append_data(svc->p.pool, m, hdr, hlen) < 0 || append_data(svc->p.pool, m, msg, len) < 0 ||
+	    rte_ring_enqueue(sb->out, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+/* ---- The pipeline ------------------------------------------------------ */
+
+static const char *verdict_rule(int rule, char *buf, size_t len)
+{
+	if (rule < 0)
+		snprintf(buf, len, "default");
+	else
+		snprintf(buf, len, "#%d", rule);
+	return buf;
+}
+
+static void log_decision(struct sbgw_dns *svc, const struct pending *pq, const char *verdict,
+			 const char *upstream, uint8_t rcode)
+{
+	char type[16], rule[16];
+	double ms = (double)(rte_rdtsc() - pq->start) * 1000.0 / (double)svc->p.tsc_hz;
+
+	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f",
+		svc->p.sandboxes[pq->sandbox].cfg->name, pq->q.name[0] ? pq->q.name : ".",
+		sbgw_dns_type_name(pq->q.qtype, type, sizeof(type)), verdict,
+		verdict_rule(pq->rule, rule, sizeof(rule)), upstream, sbgw_dns_rcode_name(rcode), ms);
+}
+
+/* Answer from the gateway itself: a synthesised rcode. */
+static void answer_rcode(struct sbgw_dns *svc, const struct pending *pq, uint8_t rcode,
+			 const char *verdict)
+{
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	size_t n = sbgw_dns_synthesize(&pq->q, rcode, out, sizeof(out));
+
+	if (rcode == LDNS_RCODE_SERVFAIL)
+		svc->sb[pq->sandbox].c.servfail++;
+	log_decision(svc, pq, verdict, "-", rcode);
+	if (n > 0)
+		send_to_guest(svc, pq, out, n);
+}
+
+static void release(struct sbgw_dns *svc, struct pending *pq)
+{
+	if (pq->fd >= 0) {
+		epoll_ctl(svc->epfd, EPOLL_CTL_DEL, pq->fd, NULL);
+		close(pq->fd);
+	}
+	if (pq->used)
+		svc->sb[pq->sandbox].in_flight--;
+	pq->fd = -1;
+	pq->used = false;
+}
+
+static uint16_t random_id(void)
+{
+	uint16_t id;
+
+	/* Unpredictable transaction IDs: an off-path attacker must guess them. */
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint16_t)rte_rand();
+	return id;
+}
+
+/* Send the query to pq->up on a fresh socket. 0 or -errno (try the next one). */
+static int dial(struct sbgw_dns *svc, struct pending *pq)
+{
+	const struct sandbox_state *s = &svc->sb[pq->sandbox];
+	uint8_t wire[SBGW_DNS_MAX_MESSAGE];
+	struct epoll_event ev;
+	size_t n;
+	int fd;
+
+	if (pq->fd >= 0) {
+		epoll_ctl(svc->epfd, EPOLL_CTL_DEL, pq->fd, NULL);
+		close(pq->fd);
+		pq->fd = -1;
+	}
+	fd = socket(pq->up.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	pq->id = random_id();
+	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, pq->id, wire, sizeof(wire));
+	/* A connected socket only accepts datagrams from that upstream. */
+	if (n == 0 || connect(fd, (struct sockaddr *)&pq->up.sa, pq->up.len) < 0 ||
+	    send(fd, wire, n, 0) < 0) {
+		int rc = n == 0 ? -EINVAL : -errno;
+
+		close(fd);
+		return rc;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = (uint32_t)(pq - svc->pend);
+	if (epoll_ctl(svc->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	pq->fd = fd;
+	pq->deadline = rte_rdtsc() + svc->p.tsc_hz / 1000 * s->timeout_ms;
+	return 0;
+}
+
+/*
+ * Move to the next configured upstream after a timeout or transport
+ * error; when none is left the guest gets SERVFAIL (semantics §3.3).
+ */
+static void next_upstream(struct sbgw_dns *svc, struct pending *pq)
+{
+	struct sandbox_state *s = &svc->sb[pq->sandbox];
+
+	while (!pq->direct && pq->next_up < s->n_ups) {
+		pq->up = s->ups[pq->next_up++];
+		if (dial(svc, pq) == 0)
+			return;
+		s->c.upstream_errors++;
+	}
+	answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-no-upstream");
+	release(svc, pq);
+}
+
+static void pin_answer(struct sbgw_dns *svc, const struct pending *pq, const uint8_t *wire,
+		       size_t len)
+{
+	struct sbgw_addr addrs[SBGW_DNS_MAX_PINS];
+	int family = pq->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
+	uint32_t ttl = 0;
+	unsigned int n;
+
+	if (pq->q.qtype != LDNS_RR_TYPE_A && pq->q.qtype != LDNS_RR_TYPE_AAAA)
+		return; /* other types never touch the pins (§3.5) */
+	if (svc->p.pins == NULL || !pq->q.name_valid)
+		return;
+	n = sbgw_dns_extract_pins(wire, len, pq->q.name, pq->q.qtype, addrs, SBGW_DNS_MAX_PINS,
+				  &ttl);
+	if (n == 0)
+		sbgw_pins_clear(svc->p.pins, pq->sandbox, pq->q.name, family);
+	else
+		sbgw_pins_replace(svc->p.pins, pq->sandbox, pq->q.name, family, addrs, n,
+				  rte_rdtsc() + (uint64_t)ttl * svc->p.tsc_hz);
+}
+
+/* An answer from the upstream: §3.2 steps 6–8. */
+static void upstream_answered(struct sbgw_dns *svc, struct pending *pq, const uint8_t *wire,
+			      size_t len)
+{
+	struct sandbox_state *s = &svc->sb[pq->sandbox];
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	struct sbgw_dns_question limited;
+	size_t n;
+
+	if (s->rebind && (sbgw_dns_rebinds(wire, len, &sb->cfg->net.policy, &sb->cfg->host) ||
+			  (svc->p.floor != NULL &&
+			   sbgw_dns_rebinds(wire, len, svc->p.floor, &sb->cfg->host)))) {
+		s->c.rebind_blocked++;
+		if (pq->q.qtype == LDNS_RR_TYPE_A || pq->q.qtype == LDNS_RR_TYPE_AAAA)
+			sbgw_pins_clear(svc->p.pins, pq->sandbox, pq->q.name,
+					pq->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6);
+		answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-rebind");
+		return;
+	}
+	pin_answer(svc, pq, wire, len);
+	/* IPv6 responses are not fragmented: keep them within one packet. */
+	limited = pq->q;
+	if (pq->family == AF_INET6 && limited.udp_size > IPV6_MTU_PAYLOAD)
+		limited.udp_size = IPV6_MTU_PAYLOAD;
+	n = sbgw_dns_finish(wire, len, &limited, true, out, sizeof(out));
+	if (n == 0) {
+		answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-bad-answer");
+		return;
+	}
+	if (n < len)
+		s->c.truncated++;
+	log_decision(svc, pq, pq->direct ? "forward-direct" : "forward", pq->up.text,
+		     sbgw_dns_rcode(wire, len));
+	send_to_guest(svc, pq, out, n);
+}
+
+static bool addr_is(const uint8_t *a, const struct sbgw_addr *b, uint8_t family)
+{
+	uint8_t buf[16];
+
+	if (b->family != family)
+		return false;
+	if (family == AF_INET) {
+		uint32_t be = rte_cpu_to_be_32(b->v4);
+
+		memcpy(buf, &be, 4);
+		return memcmp(a, buf, 4) == 0;
+	}
+	return memcmp(a, b->v6, 16) == 0;
+}
+
+static struct sbgw_addr to_addr(const uint8_t *a, uint8_t family)
+{
+	struct sbgw_addr r;
+	uint32_t be;
+
+	memset(&r, 0, sizeof(r));
+	r.family = family;
+	if (family == AF_INET) {
+		memcpy(&be, a, 4);
+		r.v4 = rte_be_to_cpu_32(be);
+	} else {
+		memcpy(r.v6, a, 16);
+	}
+	return r;
+}
+
+/* The guest addressed another resolver: the policy judges it like a packet (§3.3). */
+static bool direct_path_allowed(struct sbgw_dns *svc, const struct pending *pq, int *rule)
+{
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
+	struct sbgw_policy_packet pkt;
+	struct sbgw_verdict v;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.addr = to_addr(pq->resolver_ip, pq->family);
+	pkt.ip_proto = IPPROTO_UDP;
+	pkt.port = DNS_PORT;
+	v = sbgw_policy_evaluate(sb->compiled, SBGW_EGRESS, &pkt, &sb->cfg->host, NULL);
+	*rule = v.rule;
+	if (v.action != SBGW_ACTION_ALLOW)
+		return false;
+	if (svc->p.floor_compiled != NULL) {
+		v = sbgw_policy_evaluate(svc->p.floor_compiled, SBGW_EGRESS, &pkt, &sb->cfg->host,
+					 NULL);
+		return v.action == SBGW_ACTION_ALLOW;
+	}
+	return true;
+}
+
+static void start_forward(struct sbgw_dns *svc, struct pending *pq)
+{
+	struct sandbox_state *s = &svc->sb[pq->sandbox];
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
+	bool to_gateway = addr_is(pq->resolver_ip, &sb->cfg->link.gw4, pq->family) ||
+			  addr_is(pq->resolver_ip, &sb->cfg->link.gw6, pq->family);
+
+	if (!to_gateway) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&pq->up.sa;
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pq->up.sa;
+		char ip[INET6_ADDRSTRLEN];
+
+		if (!direct_path_allowed(svc, pq, &pq->rule)) {
+			s->c.denied++;
+			answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-resolver-denied");
+			release(svc, pq);
+			return;
+		}
+		memset(&pq->up, 0, sizeof(pq->up));
+		if (pq->family == AF_INET) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = rte_cpu_to_be_16(DNS_PORT);
+			memcpy(&sin->sin_addr, pq->resolver_ip, 4);
+			pq->up.len = sizeof(*sin);
+		} else {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = rte_cpu_to_be_16(DNS_PORT);
+			memcpy(&sin6->sin6_addr, pq->resolver_ip, 16);
+			pq->up.len = sizeof(*sin6);
+		}
+		inet_ntop(pq->family, pq->resolver_ip, ip, sizeof(ip));
+		snprintf(pq->up.text, sizeof(pq->up.text), "%s", ip);
+		pq->direct = true;
+		s->c.forwarded++;
+		if (dial(svc, pq) < 0) {
+			s->c.upstream_errors++;
+			answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-upstream-error");
+			release(svc, pq);
+		}
+		return;
+	}
+	if (s->n_ups == 0) {
+		answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-no-upstream");
+		release(svc, pq);
+		return;
+	}
+	s->c.forwarded++;
+	pq->next_up = 0;
+	next_upstream(svc, pq);
+}
+
+static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
+{
+	if (svc->sb[sandbox].in_flight >= SANDBOX_PENDING_MAX)
+		return NULL;
+	for (unsigned int i = 0; i < MAX_PENDING; i++) {
+		struct pending *pq = &svc->pend[i];
+
+		if (!pq->used) {
+			memset(pq, 0, offsetof(struct pending, guest_wire));
+			pq->used = true;
+			pq->fd = -1;
+			pq->sandbox = sandbox;
+			pq->rule = -1;
+			svc->sb[sandbox].in_flight++;
+			return pq;
+		}
+	}
+	return NULL;
+}
+
+/* A guest's query frame: §3.2 steps 1–5. */
+static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
+{
+	uint32_t sandbox = m->hash.usr;
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[sandbox];
+	struct sandbox_state *s = &svc->sb[sandbox];
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct sbgw_pkt_info info;
+	struct pending *pq;
+	enum sbgw_dns_parse_result pr;
+	struct sbgw_verdict v;
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	const uint8_t *ip;
+	size_t n;
+
+	s->c.queries++;
+	if (sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), false,
+				 &info) != SBGW_DROP_NONE ||
+	    (pq = grab(svc, sandbox)) == NULL) {
+		s->c.queue_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	pq->start = rte_rdtsc();
+	ip = frame + info.l3_off;
+	pq->family = info.l3 == SBGW_L3_IPV4 ? AF_INET : AF_INET6;
+	memcpy(pq->guest_ip, pq->family == AF_INET ? ip + 12 : ip + 8, pq->family == AF_INET ? 4 : 16);
+	memcpy(pq->resolver_ip, pq->family == AF_INET ? ip + 16 : ip + 24,
+	       pq->family == AF_INET ? 4 : 16);
+	pq->guest_port = info.sport;
+	pq->guest_len = info.l4_len - sizeof(struct rte_udp_hdr);
+	if (pq->guest_len > sizeof(pq->guest_wire))
+		pq->guest_len = 0;
+	if (pq->guest_len > 0)
+		rte_pktmbuf_read(m, info.payload_off, pq->guest_len, pq->guest_wire);
+	/* rte_pktmbuf_read returns a pointer that may be the mbuf's own data. */
+	if (pq->guest_len > 0 && rte_pktmbuf_read(m, info.payload_off, pq->guest_len,
+						  pq->guest_wire) != pq->guest_wire)
+		memcpy(pq->guest_wire, rte_pktmbuf_mtod_offset(m, const uint8_t *, info.payload_off),
+		       pq->guest_len);
+	rte_pktmbuf_free(m);
+
+	pr = sbgw_dns_parse_query(pq->guest_wire, pq->guest_len, &pq->q);
+	if (pr == SBGW_DNS_QUERY_MALFORMED) {
+		s->c.malformed++;
+		release(svc, pq);
+		return;
+	}
+	if (pr == SBGW_DNS_QUERY_FORMERR) {
+		s->c.formerr++;
+		answer_rcode(svc, pq, LDNS_RCODE_FORMERR, "formerr");
+		release(svc, pq);
+		return;
+	}
+	/* Step 2: the name, judged by the policy (and the floor). */
+	v = sbgw_policy_judge_dns(&sb->cfg->net.policy, pq->q.name, SBGW_DNS_UDP);
+	pq->rule = v.rule;
+	if (v.action == SBGW_ACTION_ALLOW && svc->p.floor != NULL)
+		v = sbgw_policy_judge_dns(svc->p.floor, pq->q.name, SBGW_DNS_UDP);
+	if (v.action != SBGW_ACTION_ALLOW) {
+		s->c.denied++;
+		answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-policy");
+		release(svc, pq);
+		return;
+	}
+	/* Step 3: a family the guest does not have. */
+	if ((pq->q.qtype == LDNS_RR_TYPE_A && !sb->v4) ||
+	    (pq->q.qtype == LDNS_RR_TYPE_AAAA && !sb->v6)) {
+		if (pq->q.name_valid && svc->p.pins != NULL)
+			sbgw_pins_clear(svc->p.pins, sandbox, pq->q.name,
+					pq->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6);
+		s->c.answered_locally++;
+		answer_rcode(svc, pq, LDNS_RCODE_NOERROR, "empty-family-inactive");
+		release(svc, pq);
+		return;
+	}
+	/* Step 4: the host alias. */
+	if (sbgw_dns_is_host_alias(pq->q.name) &&
+	    (pq->q.qtype == LDNS_RR_TYPE_A || pq->q.qtype == LDNS_RR_TYPE_AAAA)) {
+		n = sbgw_dns_host_alias(&pq->q,
+					pq->q.qtype == LDNS_RR_TYPE_A ? &sb->cfg->link.gw4
+								      : &sb->cfg->link.gw6,
+					out, sizeof(out));
+		s->c.answered_locally++;
+		log_decision(svc, pq, "host-alias", "-", LDNS_RCODE_NOERROR);
+		if (n > 0)
+			send_to_guest(svc, pq, out, n);
+		release(svc, pq);
+		return;
+	}
+	start_forward(svc, pq);
+}
+
+static void drain_socket(struct sbgw_dns *svc, struct pending *pq)
+{
+	uint8_t wire[SBGW_DNS_MAX_MESSAGE];
+
+	while (pq->used && pq->fd >= 0) {
+		ssize_t n = recv(pq->fd, wire, sizeof(wire), 0);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/* ICMP unreachable and friends: a transport failure. */
+			svc->sb[pq->sandbox].c.upstream_errors++;
+			next_upstream(svc, pq);
+			return;
+		}
+		/* Anything but the answer to our query is discarded. */
+		if (!sbgw_dns_answers(wire, (size_t)n, pq->id, &pq->q))
+			continue;
+		upstream_answered(svc, pq, wire, (size_t)n);
+		release(svc, pq);
+		return;
+	}
+}
+
+static void check_deadlines(struct sbgw_dns *svc, uint64_t now)
+{
+	for (unsigned int i = 0; i < MAX_PENDING; i++) {
+		struct pending *pq = &svc->pend[i];
+
+		if (!pq->used || pq->fd < 0 || now < pq->deadline)
+			continue;
+		svc->sb[pq->sandbox].c.upstream_timeouts++;
+		log_decision(svc, pq, "upstream-timeout", pq->up.text, LDNS_RCODE_NOERROR);
+		next_upstream(svc, pq);
+	}
+}
+
+void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
+{
+	struct epoll_event evs[BURST];
+	struct rte_mbuf *ms[BURST];
+	uint64_t next_tick = 0;
+
+	while (!*stop) {
+		unsigned int got;
+		uint64_t now;
+		int n;
+
+		got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
+		for (unsigned int i = 0; i < got; i++)
+			handle_query(svc, ms[i]);
+		/* Busy while queries arrive; otherwise sleep in epoll for a tick. */
+		n = epoll_wait(svc->epfd, evs, BURST, got > 0 ? 0 : 1);
+		for (int i = 0; i < n; i++)
+			drain_socket(svc, &svc->pend[evs[i].data.u32]);
+		now = rte_rdtsc();
+		if (now >= next_tick) {
+			check_deadlines(svc, now);
+			if (svc->p.pins != NULL)
+				sbgw_pins_expire(svc->p.pins, now);
+			next_tick = now + svc->tick_tsc;
+		}
+	}
+}

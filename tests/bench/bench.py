@@ -1,0 +1,1111 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""sbgw's benchmarks: every case, one table. Run through tests/bench/run.sh
+(which builds what it needs); the method is in docs/benchmarks.md.
+
+Rigs:
+  est      established flows, guest -> uplink: net_pcap (infinite_rx) into the
+           guest port, net_null (no-rx) as the uplink, one worker on lcore 1;
+           dpdk-testpmd io / mac / 5tswap on the same vdevs, pcap, mbuf count,
+           burst and core as the ceilings, alternated with sbgw in pairs
+  rev      established flows, uplink -> guest: the remote side's replies to
+           the NAT ports sbgw chose (learnt in a warm-up run) replayed into
+           the uplink, the guest port the sink
+  new      every packet opens a flow until the table holds 1,000,000, under
+           policies of 10, 1,000 and 10,000 rules (the matching rule last)
+  workers  two workers, two guests, replies injected into both uplink
+           queues: every reply must reach its own guest, none lost
+  e2e      dpdk-testpmd txonly on net_virtio_user into sbgw's net_vhost guest
+           port (as a VM would), and the same into dpdk-testpmd io
+  kernel   veth + nftables masquerade + conntrack in a router namespace,
+           driven by mausezahn; router CPU time per packet
+  profile  the -Dprofile=true build: cycles per packet per fast-path stage
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mkpcap  # noqa: E402
+from telemetry import Telemetry  # noqa: E402
+
+TESTPMD = "dpdk-testpmd"
+PREFIX = "sbgwbench"  # EAL file prefix of every process we start
+WORKER_LCORE = 1
+MAIN_LCORE = 0
+BURST = 32  # SBGW_BURST
+NEXT_HOP_MAC = "02:00:5e:00:01:01"
+UPLINK_ADDR = "198.51.100.2/24"
+NEXT_HOP = "198.51.100.1"
+# sbgw's own pool for n ports and w workers (startup.c): ports * 2048 * w + w * (256 + 128 + 4096).
+def base_mbufs(ports, workers=1):
+    return ports * 2048 * workers + workers * (256 + 2 * 64 + 4096)
+
+
+def round_up(n, to=1024):
+    return (n + to - 1) // to * to
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class Procs:
+    """Every process we start, so that a failure or ^C ends exactly those."""
+
+    def __init__(self):
+        self.live = []
+
+    def start(self, cmd, **kw):
+        p = subprocess.Popen(cmd, **kw)
+        self.live.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGINT, timeout=30):
+        if p.poll() is None:
+            p.send_signal(sig)
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.live:
+            self.live.remove(p)
+
+    def stop_all(self):
+        for p in list(self.live):
+            self.stop(p, signal.SIGTERM, 10)
+
+
+PROCS = Procs()
+
+
+class Hugepages:
+    """Reserve 2 MiB pages for the run; give them back and remove our files after."""
+
+    MNT = "/dev/hugepages"
+
+    def __init__(self, pages):
+        self.nr_path = "/proc/sys/vm/nr_hugepages"
+        self.orig = int(open(self.nr_path).read())
+        self.mounted = False
+        if not any(l.split()[2] == "hugetlbfs" for l in open("/proc/mounts")):
+            os.makedirs(self.MNT, exist_ok=True)
+            subprocess.run(["mount", "-t", "hugetlbfs", "nodev", self.MNT], check=True)
+            self.mounted = True
+        self.mnt = [l.split()[1] for l in open("/proc/mounts") if l.split()[2] == "hugetlbfs"][0]
+        if self.orig < pages:
+            with open(self.nr_path, "w") as f:
+                f.write(str(pages))
+        self.pages = int(open(self.nr_path).read())
+        log("hugepages: %d x 2 MiB reserved (was %d), mounted at %s" % (self.pages, self.orig, self.mnt))
+        if self.pages < pages:
+            log("warning: only %d of %d hugepages could be reserved" % (self.pages, pages))
+
+    def remove_files(self):
+        for name in os.listdir(self.mnt):
+            if name.startswith(PREFIX):
+                try:
+                    os.unlink(os.path.join(self.mnt, name))
+                except OSError:
+                    pass
+
+    def release(self):
+        self.remove_files()
+        with open(self.nr_path, "w") as f:
+            f.write(str(self.orig))
+        if self.mounted:
+            subprocess.run(["umount", self.MNT], check=False)
+        log("hugepages: files removed, reservation back to %d" % self.orig)
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def file_has(path, text):
+    try:
+        with open(path, errors="replace") as f:
+            return text in f.read()
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- testpmd
+
+
+def testpmd_args(prefix, vdevs, lcores=None, unlink=True, extra_eal=()):
+    eal = [TESTPMD]
+    eal += ["--lcores", lcores] if lcores else ["-l", "%d,%d" % (MAIN_LCORE, WORKER_LCORE), "--main-lcore", str(MAIN_LCORE)]
+    eal += ["--file-prefix", prefix, "--no-pci", "--log-level", "*:warning"]
+    if unlink:
+        eal.append("--huge-unlink")
+    eal += list(extra_eal)
+    for v in vdevs:
+        eal += ["--vdev", v]
+    return eal
+
+
+def run_testpmd(cfg, mode, vdevs, mbufs, warm, dur, tag):
+    """A forwarder on lcore 1: Mpps over the window (testpmd's own Rx-pps) and
+    its busy cycles per packet (--record-core-cycles) over the same window."""
+    logf = os.path.join(cfg.work, "testpmd-%s.log" % tag)
+    cmd = testpmd_args(PREFIX + "-tp", vdevs) + [
+        "--", "-i", "--forward-mode=" + mode, "--nb-cores=1", "--burst=%d" % BURST,
+        "--rxd=1024", "--txd=1024", "--total-num-mbufs=%d" % mbufs, "--mbcache=256",
+        "--record-core-cycles"]
+    with open(logf, "w") as out:
+        p = PROCS.start(["stdbuf", "-oL"] + cmd, stdin=subprocess.PIPE, stdout=out,
+                        stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: file_has(logf, "Checking link statuses") or p.poll() is not None, 120,
+             "testpmd to start")
+    if p.poll() is not None:
+        raise RuntimeError("testpmd failed, see " + logf)
+
+    def send(s):
+        p.stdin.write(s + "\n")
+        p.stdin.flush()
+
+    send("start")
+    time.sleep(warm)
+    send("stop")
+    send("start")
+    send("show port stats all")
+    time.sleep(dur)
+    send("show port stats all")
+    send("stop")
+    send("quit")
+    p.stdin.close()
+    p.wait(60)
+    PROCS.live.remove(p)
+    text = open(logf, errors="replace").read()
+    cyc = re.findall(r"CPU cycles/packet=([\d.]+) \((?:busy|total) cycles=(\d+) / total \S+ packets=(\d+)\)", text)
+    pps = re.findall(r"Rx-pps:\s+(\d+)", text)
+    tpps = re.findall(r"Tx-pps:\s+(\d+)", text)
+    if not cyc or len(pps) < 4:
+        raise RuntimeError("testpmd: no statistics in " + logf)
+    nports = len(vdevs)
+    rx = sum(int(x) for x in pps[-nports:])
+    tx = sum(int(x) for x in tpps[-nports:])
+    c, pk = int(cyc[-1][1]), int(cyc[-1][2])
+    return {"fwd": "testpmd " + mode, "mpps": rx / 1e6, "tx_mpps": tx / 1e6,
+            "cpp": c / pk if pk else float("nan")}
+
+
+# ------------------------------------------------------------------- sbgw
+
+
+def sbgw_conf(cfg, sandboxes, uplink, mbufs, workers=(WORKER_LCORE,), eal_extra=(), flows=None,
+              unlink=True):
+    eal = ["--file-prefix", PREFIX, "--no-pci", "--log-level", "*:warning"]
+    if unlink:
+        eal.append("--huge-unlink")
+    eal += list(eal_extra)
+    lines = ["version = 1;", "gateway = {",
+             "\teal = [ %s ];" % ", ".join('"%s"' % a for a in eal),
+             "\tworkers = [ %s ];" % ", ".join(str(w) for w in workers),
+             "\tslow = [ %d ];" % MAIN_LCORE,
+             "\tuplink = {", '\t\tdevice = "%s";' % uplink, '\t\taddress = "%s";' % UPLINK_ADDR,
+             '\t\tnext_hop = "%s";' % NEXT_HOP, '\t\tnext_hop_mac = "%s";' % NEXT_HOP_MAC, "\t};",
+             '\tcontrol = { socket = "%s/control.sock"; };' % cfg.work,
+             "\tmbufs = %d;" % mbufs]
+    if flows:
+        lines.append("\tflows = %d;" % flows)
+    lines += ["};", "sandboxes = ("]
+    for i, (name, port, policy) in enumerate(sandboxes):
+        lines += ["\t{", '\t\tname = "%s";' % name, '\t\tport = "%s";' % port,
+                  "\t\tnetwork = {", "\t\t\tmax_connections = 4096;"]
+        if policy:
+            lines.append("\t\t\tpolicy = %s;" % policy)
+        lines += ["\t\t};", "\t}" + ("," if i + 1 < len(sandboxes) else "")]
+    lines.append(");")
+    return "\n".join(lines) + "\n"
+
+
+class Sbgw:
+    def __init__(self, cfg, conf, tag, binary=None, preload=False, netns=None):
+        self.cfg = cfg
+        self.conf = os.path.join(cfg.work, "sbgw-%s.conf" % tag)
+        self.logf = os.path.join(cfg.work, "sbgw-%s.log" % tag)
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        env = dict(os.environ)
+        if preload:
+            env["LD_PRELOAD"] = cfg.seed_shim
+        cmd = [binary or cfg.sbgw, "-c", self.conf]
+        if netns:
+            cmd = ["ip", "netns", "exec", netns] + cmd
+        with open(self.logf, "w") as out:
+            self.p = PROCS.start(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        wait_for(lambda: file_has(self.logf, "sbgw: running") or self.p.poll() is not None, 300,
+                 "sbgw to start")
+        if self.p.poll() is not None:
+            raise RuntimeError("sbgw failed to start: %s" % open(self.logf).read()[-2000:])
+        self.tel = Telemetry(PREFIX)
+        self.sandboxes = [s for s in self.tel.query("/sbgw/sandboxes")]
+
+    def sample(self):
+        t = time.monotonic()
+        s = {"t": t, "workers": self.tel.query("/sbgw/workers"),
+             "uplink": self.tel.query("/sbgw/uplink")}
+        s["sandbox"] = {n: self.tel.query("/sbgw/sandbox," + n) for n in self.sandboxes}
+        return s
+
+    def stop(self):
+        self.tel.close()
+        PROCS.stop(self.p)
+        if self.p.returncode not in (0, None):
+            log("sbgw exited with %s, see %s" % (self.p.returncode, self.logf))
+
+
+def wsum(s, key):
+    return sum(w[key] for w in s["workers"].values())
+
+
+def drops_delta(a, b):
+    """Drop reasons that grew between two samples, summed over uplink and sandboxes."""
+    out = {}
+
+    def add(d0, d1):
+        for k, v in d1.items():
+            dv = v - d0.get(k, 0)
+            if dv:
+                out[k] = out.get(k, 0) + dv
+    add(a["uplink"]["drops"], b["uplink"]["drops"])
+    for n in b["sandbox"]:
+        add(a["sandbox"][n]["drops"], b["sandbox"][n]["drops"])
+    return out
+
+
+def window(a, b):
+    dt = b["t"] - a["t"]
+    dp = wsum(b, "busy_packets") - wsum(a, "busy_packets")
+    dc = wsum(b, "busy_cycles") - wsum(a, "busy_cycles")
+    tx = b["uplink"]["tx_packets"] - a["uplink"]["tx_packets"]
+    tg = sum(b["sandbox"][n]["to_guest_packets"] - a["sandbox"][n]["to_guest_packets"] for n in b["sandbox"])
+    return {"fwd": "sbgw", "mpps": dp / dt / 1e6, "cpp": dc / dp if dp else float("nan"),
+            "tx_mpps": (tx + tg) / dt / 1e6, "drops": drops_delta(a, b), "packets": dp}
+
+
+def run_sbgw_window(cfg, conf, tag, warm, dur, binary=None, preload=False):
+    g = Sbgw(cfg, conf, tag, binary, preload)
+    try:
+        time.sleep(warm)
+        a = g.sample()
+        time.sleep(dur)
+        b = g.sample()
+    finally:
+        g.stop()
+    r = window(a, b)
+    r["samples"] = (a, b)
+    return r
+
+
+# ------------------------------------------------------------------ pcaps
+
+
+def pcap(cfg, name, *args):
+    path = os.path.join(cfg.pcaps, name)
+    if not os.path.exists(path):
+        out = subprocess.run([sys.executable, os.path.join(HERE, "mkpcap.py")] + list(args) + [path],
+                             check=True, capture_output=True, text=True).stdout
+        log(out.strip())
+    return path
+
+
+def pcap_count(path):
+    return sum(1 for _ in mkpcap.read_pcap(path))
+
+
+def empty_pcap(cfg):
+    path = os.path.join(cfg.pcaps, "empty.pcap")
+    if not os.path.exists(path):
+        mkpcap.Writer(path).close()
+    return path
+
+
+# ------------------------------------------------------------ statistics
+
+
+def med(xs):
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def pair_summary(runs, ceilings):
+    """runs: list of per-pair dicts {fwd: result}. Per-pair ratios sbgw / ceiling."""
+    out = {}
+    for fwd in ["sbgw"] + ["testpmd " + c for c in ceilings]:
+        vals = [r[fwd] for r in runs if fwd in r]
+        out[fwd] = {"mpps": med([v["mpps"] for v in vals]), "cpp": med([v["cpp"] for v in vals]),
+                    "mpps_min": min(v["mpps"] for v in vals), "mpps_max": max(v["mpps"] for v in vals),
+                    "cpp_min": min(v["cpp"] for v in vals), "cpp_max": max(v["cpp"] for v in vals)}
+    ratios = {}
+    for c in ceilings:
+        rs = [r["sbgw"]["cpp"] / r["testpmd " + c]["cpp"] for r in runs]
+        ratios[c] = {"median": med(rs), "min": min(rs), "max": max(rs)}
+    return out, ratios
+
+
+# ------------------------------------------------------------------ cases
+
+
+def est_cases(cfg):
+    cases = [("udp", 64, 1), ("udp", 64, 1000), ("udp", 64, 128000),
+             ("tcp", 64, 1), ("tcp", 64, 1000), ("udp", 1518, 1000)]
+    if cfg.only_est:
+        want = set(cfg.only_est.split(","))
+        cases = [c for c in cases if "%s%d-%d" % c in want]
+    return cases
+
+
+def case_est(cfg, proto, size, flows):
+    name = "%s%d-%d" % (proto, size, flows)
+    f = pcap(cfg, "guest-%s.pcap" % name, "guest", "--proto", proto, "--size", str(size), "--flows", str(flows))
+    n = pcap_count(f)
+    mbufs = base_mbufs(2) + round_up(n)
+    guest = "net_pcap0,rx_pcap=%s,infinite_rx=1" % f
+    uplink = "net_null0,no-rx=1"
+    conf = sbgw_conf(cfg, [("bench", guest, None)], uplink, mbufs)
+    runs = []
+    for pair in range(cfg.pairs):
+        r = {}
+        for mode in cfg.ceilings:
+            r["testpmd " + mode] = run_testpmd(cfg, mode, [guest, uplink], mbufs, cfg.warm, cfg.dur,
+                                               "%s-%s-%d" % (name, mode, pair))
+        r["sbgw"] = run_sbgw_window(cfg, conf, "%s-%d" % (name, pair), cfg.warm, cfg.dur)
+        if r["sbgw"]["drops"]:
+            log("%s pair %d: sbgw dropped %s" % (name, pair, r["sbgw"]["drops"]))
+        log("%s pair %d: %s" % (name, pair, ", ".join(
+            "%s %.2f Mpps %.0f c/p" % (k, v["mpps"], v["cpp"]) for k, v in r.items())))
+        runs.append(r)
+    fw, ratios = pair_summary(runs, cfg.ceilings)
+    return {"case": name, "dir": "guest->uplink", "proto": proto, "size": size, "flows": flows,
+            "pcap_packets": n, "mbufs": mbufs, "fwd": fw, "ratios": ratios,
+            "drops": sum((list(r["sbgw"]["drops"].items()) for r in runs), []),
+            "runs": [{k: {kk: vv for kk, vv in v.items() if kk != "samples"} for k, v in r.items()} for r in runs]}
+
+
+def learn_nat(cfg, opens, flows, tag):
+    """Warm-up run: sbgw creates the flows of opens once; its uplink output,
+    captured, tells the NAT ports; the replies to them are the measured pcap."""
+    cap = os.path.join(cfg.work, "uplink-%s.pcap" % tag)
+    if os.path.exists(cap):
+        os.unlink(cap)
+    conf = sbgw_conf(cfg, [("bench", "net_pcap0,rx_pcap=%s" % opens, None)],
+                     "net_pcap1,rx_pcap=%s,tx_pcap=%s" % (empty_pcap(cfg), cap),
+                     base_mbufs(2) + 1024)
+    g = Sbgw(cfg, conf, "warmup-" + tag, preload=True)
+    try:
+        wait_for(lambda: g.tel.query("/sbgw/uplink")["tx_packets"] >= flows, 60, "the warm-up flows")
+    finally:
+        g.stop()
+    return cap
+
+
+def case_rev(cfg, flows):
+    name = "udp64-%d" % flows
+    opens = pcap(cfg, "opens-%s.pcap" % name, "guest", "--flows", str(flows), "--packets", str(flows))
+    cap = learn_nat(cfg, opens, flows, name)
+    rep = os.path.join(cfg.pcaps, "replies-%s.pcap" % name)
+    subprocess.run([sys.executable, os.path.join(HERE, "mkpcap.py"), "replies", cap, rep],
+                   check=True, capture_output=True)
+    n = pcap_count(rep)
+    mbufs = base_mbufs(2) + round_up(n)
+    guest = "net_pcap0,rx_pcap=%s" % opens
+    uplink = "net_pcap1,rx_pcap=%s,infinite_rx=1" % rep
+    conf = sbgw_conf(cfg, [("bench", guest, None)], uplink, mbufs)
+    runs = []
+    for pair in range(cfg.pairs):
+        r = {}
+        for mode in cfg.ceilings:
+            r["testpmd " + mode] = run_testpmd(cfg, mode, [guest, uplink], mbufs, cfg.warm, cfg.dur,
+                                               "rev-%s-%s-%d" % (name, mode, pair))
+        r["sbgw"] = run_sbgw_window(cfg, conf, "rev-%s-%d" % (name, pair), cfg.warm, cfg.dur, preload=True)
+        d = r["sbgw"]["drops"]
+        if d:
+            log("rev %s pair %d: sbgw dropped %s (no_flow: the NAT ports did not repeat)" % (name, pair, d))
+        log("rev %s pair %d: %s" % (name, pair, ", ".join(
+            "%s %.2f Mpps %.0f c/p" % (k, v["mpps"], v["cpp"]) for k, v in r.items())))
+        runs.append(r)
+    fw, ratios = pair_summary(runs, cfg.ceilings)
+    return {"case": "rev-" + name, "dir": "uplink->guest", "proto": "udp", "size": 64, "flows": flows,
+            "pcap_packets": n, "mbufs": mbufs, "fwd": fw, "ratios": ratios,
+            "drops": sum((list(r["sbgw"]["drops"].items()) for r in runs), []),
+            "runs": [{k: {kk: vv for kk, vv in v.items() if kk != "samples"} for k, v in r.items()} for r in runs]}
+
+
+def policy_text(n_rules, seed=1):
+    """n_rules rules; only the last one matches the benchmark's traffic
+    (UDP to 203.0.113.0/24); the others deny or allow other destinations."""
+    rnd = random.Random(seed)
+    rules = []
+    for i in range(n_rules - 1):
+        proto = rnd.choice(("tcp", "udp"))
+        plen = rnd.choice((16, 20, 24, 28, 32))
+        net = (198 << 24) | (18 << 16) | rnd.randrange(1 << 17)  # 198.18.0.0/15
+        net &= ~((1 << (32 - plen)) - 1) & 0xFFFFFFFF
+        dst = "%d.%d.%d.%d/%d" % (net >> 24, (net >> 16) & 255, (net >> 8) & 255, net & 255, plen)
+        port = rnd.randrange(1, 65536)
+        rules.append('{ action = "%s"; protocol = "%s"; port = %d; destination = "%s"; }'
+                     % (rnd.choice(("allow", "deny")), proto, port, dst))
+    rules.append('{ action = "allow"; protocol = "udp"; destination = "203.0.113.0/24"; }')
+    return '{ default_egress = "deny"; rules = (\n\t\t\t\t%s ); }' % ",\n\t\t\t\t".join(rules)
+
+
+def case_new(cfg, n_rules, rep, binary=None, tag="new"):
+    total = cfg.new_flows
+    f = pcap(cfg, "new-udp64-%d.pcap" % total, "guest", "--flows", str(total), "--packets", str(total))
+    mbufs = base_mbufs(2) + round_up(total)
+    conf = sbgw_conf(cfg, [("bench", "net_pcap0,rx_pcap=%s,infinite_rx=1" % f, policy_text(n_rules))],
+                     "net_null0,no-rx=1", mbufs, flows=1048576)
+    g = Sbgw(cfg, conf, "%s-%d-%d" % (tag, n_rules, rep), binary=binary)
+    samples = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            s = g.sample()
+            samples.append(s)
+            if wsum(s, "live_flows") >= total:
+                break
+            time.sleep(0.005)
+        # The replay's second pass: the same packets, now 1,000,000 established flows.
+        time.sleep(0.5)
+        a = g.sample()
+        time.sleep(min(cfg.dur, 3))
+        b = g.sample()
+    finally:
+        g.stop()
+    lo, hi = 0.05 * total, 0.95 * total
+    inside = [s for s in samples if lo <= wsum(s, "live_flows") <= hi]
+    if len(inside) < 2:
+        raise RuntimeError("new flows: too few samples during the fill (%d)" % len(inside))
+    s0, s1 = inside[0], inside[-1]
+    dflows = wsum(s1, "live_flows") - wsum(s0, "live_flows")
+    dpk = wsum(s1, "busy_packets") - wsum(s0, "busy_packets")
+    dcy = wsum(s1, "busy_cycles") - wsum(s0, "busy_cycles")
+    est = window(a, b)
+    return {"rules": n_rules, "flows_per_s": dflows / (s1["t"] - s0["t"]), "cpf": dcy / max(dflows, 1),
+            "new_share": dflows / max(dpk, 1), "fill_drops": drops_delta(samples[0], samples[-1]),
+            "live": wsum(samples[-1], "live_flows"), "est_mpps": est["mpps"], "est_cpp": est["cpp"],
+            "samples": (s0, s1)}
+
+
+def case_new_all(cfg):
+    out = []
+    for n_rules in cfg.rules:
+        reps = [case_new(cfg, n_rules, i) for i in range(cfg.new_reps)]
+        for r in reps:
+            log("new flows, %d rules: %.2f M flows/s, %.0f cycles/flow, then %.2f Mpps at 1M flows"
+                % (n_rules, r["flows_per_s"] / 1e6, r["cpf"], r["est_mpps"]))
+        out.append({"rules": n_rules,
+                    "flows_per_s": med([r["flows_per_s"] for r in reps]),
+                    "flows_per_s_min": min(r["flows_per_s"] for r in reps),
+                    "flows_per_s_max": max(r["flows_per_s"] for r in reps),
+                    "cpf": med([r["cpf"] for r in reps]),
+                    "cpf_min": min(r["cpf"] for r in reps), "cpf_max": max(r["cpf"] for r in reps),
+                    "est_mpps": med([r["est_mpps"] for r in reps]), "est_cpp": med([r["est_cpp"] for r in reps]),
+                    "drops": [r["fill_drops"] for r in reps], "live": [r["live"] for r in reps]})
+    return out
+
+
+# --------------------------------------------------------------- workers
+
+
+def sh(*cmd, check=True, ns=None):
+    if ns:
+        cmd = ("ip", "netns", "exec", ns) + cmd
+    return subprocess.run(cmd, check=check, capture_output=True, text=True).stdout
+
+
+def case_workers(cfg, flows=1000):
+    """Two guests on two workers (lcore 1 on core 1, lcore 2 on core 0 beside
+    the main lcore). Each guest opens `flows` flows; the remote side's reply
+    to every flow is injected twice, once into each uplink queue, so half of
+    them arrive at the worker that does not own the flow and must be handed
+    over. Every reply must reach its own guest, addressed to the port that
+    opened it; none may be lost or reach the other guest."""
+    ns = "sbgwbench-w"
+    sh("ip", "netns", "add", ns)
+    try:
+        for i in range(2):
+            sh("ip", "link", "add", "bq%d" % i, "type", "veth", "peer", "name", "bp%d" % i, ns=ns)
+        sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", ns=ns)
+        sh("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", ns=ns)
+        for i in range(2):
+            sh("ip", "link", "set", "bq%d" % i, "up", ns=ns)
+            sh("ip", "link", "set", "bp%d" % i, "up", ns=ns)
+        opens = [pcap(cfg, "opens-slot%d-%d.pcap" % (s, flows), "guest", "--slot", str(s), "--flows",
+                      str(flows), "--packets", str(flows), "--seed", str(0x1000 + s)) for s in range(2)]
+        outs = [os.path.join(cfg.work, "workers-guest%d.pcap" % s) for s in range(2)]
+        ups = [os.path.join(cfg.work, "workers-uplink%d.pcap" % q) for q in range(2)]
+        for p in outs + ups:
+            if os.path.exists(p):
+                os.unlink(p)
+        sbs = [("w%d" % s, "net_pcap%d,rx_pcap=%s,tx_pcap=%s" % (s, opens[s], outs[s]), None) for s in range(2)]
+        uplink = "net_pcap9,rx_iface_in=bq0,rx_iface_in=bq1,tx_pcap=%s,tx_pcap=%s" % tuple(ups)
+        conf = sbgw_conf(cfg, sbs, uplink, base_mbufs(3, 2) + 2048, workers=(1, 2),
+                         eal_extra=("--lcores", "0@0,1@1,2@0"))
+        g = Sbgw(cfg, conf, "workers", netns=ns)
+        try:
+            wait_for(lambda: g.tel.query("/sbgw/uplink")["tx_packets"] >= 2 * flows, 60, "both guests' flows")
+            time.sleep(0.2)
+            # Which worker sent each flow out, and which NAT port it chose.
+            per_q = [list(mkpcap.read_pcap(u)) for u in ups]
+            owner_ok = True
+            replies = []
+            for q, frames in enumerate(per_q):
+                for fr in frames:
+                    t = mkpcap.parse_l4(fr)
+                    if t is None:
+                        continue
+                    proto, src, dst, sport, dport = t
+                    slice_q = 0 if sport < 1024 + (65536 - 1024) // 2 else 1
+                    owner_ok &= slice_q == q
+                    replies.append(mkpcap.frame(fr[6:12], fr[0:6], dst, src, proto, dport, sport, len(fr) + 4, 0x10))
+            # AF_PACKET sockets must be opened inside the namespace: a helper does it.
+            inj = os.path.join(cfg.work, "workers-inject.bin")
+            with open(inj, "wb") as fo:
+                for r in replies:
+                    fo.write(struct.pack("!H", len(r)) + r)
+            helper = ("import socket,struct,sys,time\n"
+                      "d=open(sys.argv[1],'rb').read();fr=[];o=0\n"
+                      "while o<len(d):\n n=struct.unpack('!H',d[o:o+2])[0];fr.append(d[o+2:o+2+n]);o+=2+n\n"
+                      "ss=[socket.socket(socket.AF_PACKET,socket.SOCK_RAW) for _ in range(2)]\n"
+                      "[s.bind(('bp%d'%i,0)) for i,s in enumerate(ss)]\n"
+                      "for k,f in enumerate(fr):\n ss[0].send(f);ss[1].send(f)\n if k%20==19: time.sleep(0.002)\n")
+            sh(sys.executable, "-c", helper, inj, ns=ns)
+            sent = 2 * len(replies)
+            want = sent
+            try:
+                wait_for(lambda: sum(g.tel.query("/sbgw/sandbox,w%d" % s)["to_guest_packets"] for s in range(2)) >= want,
+                         30, "the replies to reach the guests")
+            except RuntimeError:
+                pass
+            time.sleep(0.3)
+            fin = g.sample()
+        finally:
+            g.stop()
+        # Every reply at its own guest, to the flow that opened it.
+        opened = []
+        for s in range(2):
+            fl = set()
+            for fr in mkpcap.read_pcap(opens[s]):
+                proto, src, dst, sport, dport = mkpcap.parse_l4(fr)
+                fl.add((proto, dst, src, dport, sport))  # as the reply reads
+            opened.append(fl)
+        got = [0, 0]
+        wrong = 0
+        per_flow = {}
+        for s in range(2):
+            gw_mac, guest_mac, guest_ip = mkpcap.slot_addrs(s)
+            for fr in mkpcap.read_pcap(outs[s]):
+                t = mkpcap.parse_l4(fr)
+                if t is None:
+                    continue
+                got[s] += 1
+                key = t
+                if fr[0:6] != guest_mac or fr[6:12] != gw_mac or key not in opened[s]:
+                    wrong += 1
+                per_flow[(s,) + key] = per_flow.get((s,) + key, 0) + 1
+        complete = sum(1 for s in range(2) for k in opened[s] if per_flow.get((s,) + k, 0) == 2)
+        handed = {k: v["handed_off"] for k, v in fin["workers"].items()}
+        drops = {}
+        drops.update({"uplink." + k: v for k, v in fin["uplink"]["drops"].items()})
+        for n, sb in fin["sandbox"].items():
+            drops.update({n + "." + k: v for k, v in sb["drops"].items()})
+        uplink_rx = fin["uplink"]["rx_packets"]
+        return {"flows_per_guest": flows, "uplink_frames": sum(len(x) for x in per_q), "uplink_rx": uplink_rx,
+                "nat_port_in_owner_slice": owner_ok, "replies_sent": sent, "delivered": got,
+                "misdelivered": wrong, "flows_with_both_replies": complete, "handed_off": handed,
+                "drops": drops,
+                "ok": owner_ok and wrong == 0 and sum(got) == uplink_rx and not drops}
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
+
+
+# ------------------------------------------------------------------- e2e
+
+
+def case_e2e(cfg):
+    """testpmd txonly (lcore on core 0) -> net_virtio_user -> vhost-user ->
+    sbgw's net_vhost guest port (worker on core 1) -> net_null; then the same
+    generator into dpdk-testpmd io (on core 1) with the same vdevs."""
+    sock = os.path.join(cfg.work, "vhost0.sock")
+    mbufs = base_mbufs(2)
+    guest = "net_vhost0,iface=%s,queues=1" % sock
+    uplink = "net_null0,no-rx=1"
+
+    def generator():
+        args = testpmd_args(PREFIX + "-gen", ["net_virtio_user0,path=%s,queues=1,queue_size=1024,mac=02:6d:73:00:00:02" % sock],
+                            lcores="2@0,3@0", unlink=False, extra_eal=["--single-file-segments"])
+        args += ["--", "--forward-mode=txonly", "--txpkts=60", "--tx-ip=172.16.0.2,203.0.113.1",
+                 "--tx-udp=1024,1024", "--eth-peer=0,02:6d:73:00:00:01", "--nb-cores=1",
+                 "--burst=%d" % BURST, "--txd=1024", "--rxd=1024", "--auto-start", "--stats-period=1"]
+        logf = os.path.join(cfg.work, "generator.log")
+        out = open(logf, "w")
+        p = PROCS.start(args, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+        return p
+
+    runs = []
+    for pair in range(cfg.e2e_pairs):
+        r = {}
+        # sbgw
+        if os.path.exists(sock):
+            os.unlink(sock)
+        conf = sbgw_conf(cfg, [("bench", guest, None)], uplink, mbufs)
+        g = Sbgw(cfg, conf, "e2e-%d" % pair)
+        gen = generator()
+        try:
+            time.sleep(cfg.warm + 2)
+            a = g.sample()
+            time.sleep(cfg.dur)
+            b = g.sample()
+        finally:
+            PROCS.stop(gen)
+            g.stop()
+        r["sbgw"] = window(a, b)
+        # testpmd io with the same vdevs
+        if os.path.exists(sock):
+            os.unlink(sock)
+        logf = os.path.join(cfg.work, "testpmd-e2e-%d.log" % pair)
+        cmd = testpmd_args(PREFIX + "-tp", [guest, uplink]) + [
+            "--", "-i", "--forward-mode=io", "--nb-cores=1", "--burst=%d" % BURST, "--rxd=1024",
+            "--txd=1024", "--total-num-mbufs=%d" % mbufs, "--mbcache=256", "--record-core-cycles"]
+        with open(logf, "w") as out:
+            p = PROCS.start(["stdbuf", "-oL"] + cmd, stdin=subprocess.PIPE, stdout=out,
+                            stderr=subprocess.STDOUT, text=True)
+        wait_for(lambda: file_has(logf, "Checking link statuses") or p.poll() is not None, 60, "testpmd")
+        p.stdin.write("start\n")
+        p.stdin.flush()
+        gen = generator()
+        try:
+            time.sleep(cfg.warm + 2)
+            for c in ("stop", "start", "show port stats all"):
+                p.stdin.write(c + "\n")
+            p.stdin.flush()
+            time.sleep(cfg.dur)
+            for c in ("show port stats all", "stop", "quit"):
+                p.stdin.write(c + "\n")
+            p.stdin.flush()
+            p.stdin.close()
+            p.wait(60)
+            PROCS.live.remove(p)
+        finally:
+            PROCS.stop(gen)
+        text = open(logf, errors="replace").read()
+        cyc = re.findall(r"CPU cycles/packet=([\d.]+) \((?:busy|total) cycles=(\d+) / total \S+ packets=(\d+)\)", text)
+        pps = re.findall(r"Rx-pps:\s+(\d+)", text)
+        c, pk = int(cyc[-1][1]), int(cyc[-1][2])
+        r["testpmd io"] = {"fwd": "testpmd io", "mpps": sum(int(x) for x in pps[-2:]) / 1e6, "cpp": c / pk}
+        log("e2e pair %d: %s" % (pair, ", ".join("%s %.2f Mpps %.0f c/p" % (k, v["mpps"], v["cpp"]) for k, v in r.items())))
+        runs.append(r)
+    fw, ratios = pair_summary(runs, ["io"])
+    return {"fwd": fw, "ratios": ratios,
+            "drops": [r["sbgw"]["drops"] for r in runs]}
+
+
+# ---------------------------------------------------------------- kernel
+
+
+def cpu_times(cpu):
+    for line in open("/proc/stat"):
+        f = line.split()
+        if f[0] == "cpu%d" % cpu:
+            v = [int(x) for x in f[1:]]
+            # user nice system idle iowait irq softirq steal
+            # The router's work is kernel time (softirq, and system when the
+            # sender's own context runs it); user time is other programs'.
+            return {"busy": v[2] + v[5] + v[6], "softirq": v[6], "system": v[2],
+                    "steal": v[7] if len(v) > 7 else 0}
+    raise RuntimeError("no cpu%d in /proc/stat" % cpu)
+
+
+def case_kernel(cfg):
+    """guest ns --veth--> router ns (forwarding, nftables masquerade,
+    conntrack) --veth--> internet ns (drops at ingress). mausezahn on CPU 0;
+    the router's receive work steered to CPU 1 (RPS on its guest-side veth),
+    the sink's back to CPU 0, so CPU 1's time is the router's."""
+    hz = os.sysconf("SC_CLK_TCK")
+    g, r, i = "sbgwbench-kg", "sbgwbench-kr", "sbgwbench-ki"
+    for n in (g, r, i):
+        sh("ip", "netns", "add", n)
+    results = []
+    try:
+        sh("ip", "link", "add", "kg0", "netns", g, "type", "veth", "peer", "name", "kr0", "netns", r)
+        sh("ip", "link", "add", "kr1", "netns", r, "type", "veth", "peer", "name", "ki0", "netns", i)
+        for n in (g, r, i):
+            sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", ns=n)
+            sh("ip", "link", "set", "lo", "up", ns=n)
+        sh("ip", "addr", "add", "172.16.0.2/30", "dev", "kg0", ns=g)
+        sh("ip", "link", "set", "kg0", "up", ns=g)
+        sh("ip", "addr", "add", "172.16.0.1/30", "dev", "kr0", ns=r)
+        sh("ip", "addr", "add", UPLINK_ADDR, "dev", "kr1", ns=r)
+        sh("ip", "link", "set", "kr0", "up", ns=r)
+        sh("ip", "link", "set", "kr1", "up", ns=r)
+        sh("ip", "addr", "add", NEXT_HOP + "/24", "dev", "ki0", ns=i)
+        sh("ip", "link", "set", "ki0", "up", ns=i)
+        sh("ip", "route", "add", "default", "via", NEXT_HOP, ns=r)
+        sh("ip", "route", "add", "default", "via", "172.16.0.1", ns=g)
+        sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=r)
+        sh("ip", "neigh", "replace", NEXT_HOP, "lladdr", sh("cat", "/sys/class/net/ki0/address", ns=i).strip(),
+           "dev", "kr1", "nud", "permanent", ns=r)
+        nft = ("table ip nat {\n chain post { type nat hook postrouting priority 100; oifname \"kr1\" masquerade; }\n}\n"
+               "table ip filter {\n chain fw_count { type filter hook forward priority 0; counter; }\n}\n")
+        subprocess.run(["ip", "netns", "exec", r, "nft", "-f", "-"], input=nft, text=True, check=True)
+        sink = "table netdev sink {\n chain in { type filter hook ingress device \"ki0\" priority 0; counter; drop; }\n}\n"
+        subprocess.run(["ip", "netns", "exec", i, "nft", "-f", "-"], input=sink, text=True, check=True)
+        sh("sh", "-c", "echo 2 > /sys/class/net/kr0/queues/rx-0/rps_cpus", ns=r)
+        sh("sh", "-c", "echo 1 > /sys/class/net/ki0/queues/rx-0/rps_cpus", ns=i)
+        kr0_mac = sh("cat", "/sys/class/net/kr0/address", ns=r).strip()
+        kg0_mac = sh("cat", "/sys/class/net/kg0/address", ns=g).strip()
+
+        def tx_packets():
+            return int(sh("cat", "/sys/class/net/kr1/statistics/tx_packets", ns=r))
+
+        # CPU 1 without traffic: what the rest of the machine spends there.
+        c0 = cpu_times(1)
+        time.sleep(cfg.kernel_dur)
+        c1 = cpu_times(1)
+        idle_busy = (c1["busy"] - c0["busy"]) / hz / cfg.kernel_dur
+        for flows, dst, dp in ((1, "203.0.113.1", "1024"), (1000, "203.0.113.1-203.0.113.250", "1024-1027")):
+            for rep in range(cfg.kernel_reps):
+                mz = PROCS.start(["ip", "netns", "exec", g, "taskset", "-c", "0", "mausezahn", "kg0", "-q",
+                                  "-c", "0", "-d", "0", "-a", kg0_mac, "-b", kr0_mac, "-A", "172.16.0.2",
+                                  "-B", dst, "-t", "udp", "sp=40000,dp=%s" % dp, "-p", "18"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(cfg.warm + 1)
+                t0, p0, c0 = time.monotonic(), tx_packets(), cpu_times(1)
+                time.sleep(cfg.kernel_dur)
+                t1, p1, c1 = time.monotonic(), tx_packets(), cpu_times(1)
+                PROCS.stop(mz, signal.SIGINT)
+                dt, pk = t1 - t0, p1 - p0
+                busy = (c1["busy"] - c0["busy"]) / hz
+                soft = (c1["softirq"] - c0["softirq"]) / hz
+                conn = sh("sh", "-c", "cat /proc/sys/net/netfilter/nf_conntrack_count", ns=r).strip()
+                res = {"flows": flows, "pps": pk / dt, "cpu1_busy_s": busy, "cpu1_softirq_s": soft,
+                       "cpu1_util": busy / dt, "ns_per_pkt": busy / pk * 1e9 if pk else float("nan"),
+                       "ns_per_pkt_net": (busy - idle_busy * dt) / pk * 1e9 if pk else float("nan"),
+                       "softirq_ns_per_pkt": soft / pk * 1e9 if pk else float("nan"),
+                       "conntrack": conn, "idle_busy": idle_busy}
+                log("kernel %d flows: %.0f kpps, CPU 1 %.0f %% busy (%.0f %% softirq), %.0f ns/packet, conntrack %s"
+                    % (flows, res["pps"] / 1e3, 100 * res["cpu1_util"], 100 * soft / dt, res["ns_per_pkt"], conn))
+                results.append(res)
+    finally:
+        for n in (g, r, i):
+            sh("ip", "netns", "del", n, check=False)
+    out = []
+    for flows in (1, 1000):
+        rs = [x for x in results if x["flows"] == flows]
+        out.append({"flows": flows, "pps": med([x["pps"] for x in rs]),
+                    "ns_per_pkt": med([x["ns_per_pkt"] for x in rs]),
+                    "ns_per_pkt_net": med([x["ns_per_pkt_net"] for x in rs]),
+                    "softirq_ns_per_pkt": med([x["softirq_ns_per_pkt"] for x in rs]),
+                    "cpu1_util": med([x["cpu1_util"] for x in rs]), "idle_busy": rs[0]["idle_busy"],
+                    "min": min(x["ns_per_pkt"] for x in rs), "max": max(x["ns_per_pkt"] for x in rs)})
+    return out
+
+
+# --------------------------------------------------------------- profile
+
+
+def profile_of(a, b):
+    w0, w1 = list(a["workers"].values())[0], list(b["workers"].values())[0]
+    if "profile" not in w1:
+        raise RuntimeError("this sbgw has no profile counters (build with -Dprofile=true)")
+    pk = w1["busy_packets"] - w0["busy_packets"]
+    stages = {}
+    for name, v in w1["profile"].items():
+        cyc = v["cycles"] - w0["profile"][name]["cycles"]
+        calls = v["calls"] - w0["profile"][name]["calls"]
+        stages[name] = {"cpp": cyc / pk, "calls": calls, "per_call": cyc / calls if calls else 0.0}
+    return {"stages": stages, "total_cpp": (w1["busy_cycles"] - w0["busy_cycles"]) / pk}
+
+
+def case_profile(cfg):
+    """Each case twice in a row: the release build (its total) and the
+    profile build (its stages); the difference of the totals is the marks' cost."""
+    out = []
+    for proto, size, flows in (("udp", 64, 1), ("udp", 64, 1000), ("udp", 64, 128000)):
+        name = "%s%d-%d" % (proto, size, flows)
+        f = pcap(cfg, "guest-%s.pcap" % name, "guest", "--proto", proto, "--size", str(size), "--flows", str(flows))
+        mbufs = base_mbufs(2) + round_up(pcap_count(f))
+        conf = sbgw_conf(cfg, [("bench", "net_pcap0,rx_pcap=%s,infinite_rx=1" % f, None)], "net_null0,no-rx=1", mbufs)
+        rel = run_sbgw_window(cfg, conf, "profile-rel-" + name, cfg.warm, min(cfg.dur, 5))
+        r = run_sbgw_window(cfg, conf, "profile-" + name, cfg.warm, min(cfg.dur, 5), binary=cfg.sbgw_profile)
+        p = profile_of(*r["samples"])
+        p["case"] = "guest->uplink UDP 64 B, %d flows" % flows
+        p["release_cpp"] = rel["cpp"]
+        out.append(p)
+        log("profile %s: %s" % (name, ", ".join("%s %.0f" % (k, v["cpp"]) for k, v in p["stages"].items())))
+    # New flows: the fill phase, 10 rules.
+    rel = case_new(cfg, 10, 0, tag="profile-new-rel")
+    r = case_new(cfg, 10, 0, binary=cfg.sbgw_profile, tag="profile-new")
+    p = profile_of(*r["samples"])
+    p["case"] = "new flows (fill to %d), 10 rules" % cfg.new_flows
+    s0, s1 = rel["samples"]
+    p["release_cpp"] = (wsum(s1, "busy_cycles") - wsum(s0, "busy_cycles")) / (wsum(s1, "busy_packets") - wsum(s0, "busy_packets"))
+    out.append(p)
+    log("profile new flows: %s" % ", ".join("%s %.0f" % (k, v["cpp"]) for k, v in p["stages"].items()))
+    return out
+
+
+# ------------------------------------------------------------------ table
+
+
+def fmt(x, d=1):
+    return "-" if x is None or x != x else ("%.*f" % (d, x))
+
+
+def busy_others():
+    """Other programs using a CPU when a run starts or ends (the load they put on our cores)."""
+    out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    hot = []
+    for line in out.splitlines()[1:8]:
+        f = line.split(None, 2)
+        if len(f) == 3 and float(f[1]) >= 20 and str(os.getpid()) != f[0]:
+            hot.append("%s (%s %%)" % (f[2], f[1]))
+    return hot
+
+
+def machine():
+    model = ""
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    tp = subprocess.run([TESTPMD, "--version"], capture_output=True, text=True)
+    dpdk = (subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk"], capture_output=True, text=True).stdout or "?")
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
+            "loadavg": open("/proc/loadavg").read().split()[:3], "host": platform.node(),
+            "busy_others": busy_others()}
+
+
+def table(cfg, res):
+    L = []
+    m = res["machine"]
+    L.append("sbgw benchmarks, %s — %s, %d vCPU, Linux %s, DPDK %s (Debian); load average at start %s, at end %s"
+             % (res["date"], m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg"]),
+                " ".join(res.get("loadavg_end", ["?"]))))
+    L.append("Other programs busy at start: %s; at end: %s."
+             % (", ".join(m["busy_others"]) or "none", ", ".join(res.get("busy_others_end", [])) or "none"))
+    L.append("Worker on lcore %d (CPU %d), main and slow threads on CPU %d; %d pairs x %g s (warm-up %g s); burst %d."
+             % (WORKER_LCORE, WORKER_LCORE, MAIN_LCORE, cfg.pairs, cfg.dur, cfg.warm, BURST))
+    if res.get("est") or res.get("rev"):
+        L.append("")
+        L.append("Established flows (net_pcap infinite_rx -> forwarder -> net_null, one core): median of pairs [min-max]")
+        L.append("")
+        hdr = "| direction | frames | flows | sbgw Mpps | sbgw cycles/pkt |"
+        sep = "|---|---|---:|---:|---:|"
+        for c in cfg.ceilings:
+            hdr += " testpmd %s Mpps | %s cycles/pkt |" % (c, c)
+            sep += "---:|---:|"
+        others = [c for c in cfg.ceilings if c != "5tswap"]
+        for c in others:
+            hdr += " sbgw / %s cycles |" % c
+            sep += "---:|"
+        hdr += " sbgw / 5tswap cycles [min-max] | target | met |"
+        sep += "---:|---:|:---:|"
+        L += [hdr, sep]
+        for c in res.get("est", []) + res.get("rev", []):
+            fw = c["fwd"]
+            row = "| %s | %s %d B | %d | %s [%s-%s] | %s [%s-%s] |" % (
+                c["dir"], c["proto"].upper(), c["size"], c["flows"],
+                fmt(fw["sbgw"]["mpps"], 2), fmt(fw["sbgw"]["mpps_min"], 2), fmt(fw["sbgw"]["mpps_max"], 2),
+                fmt(fw["sbgw"]["cpp"], 0), fmt(fw["sbgw"]["cpp_min"], 0), fmt(fw["sbgw"]["cpp_max"], 0))
+            for cl in cfg.ceilings:
+                f = fw["testpmd " + cl]
+                row += " %s | %s |" % (fmt(f["mpps"], 2), fmt(f["cpp"], 0))
+            for cl in others:
+                row += " %s |" % fmt(c["ratios"][cl]["median"], 2)
+            rt = c["ratios"].get("5tswap") or list(c["ratios"].values())[0]
+            target = None
+            if c["dir"] == "guest->uplink" and c["size"] == 64 and c["proto"] == "udp":
+                target = 2.5 if c["flows"] >= 100000 else 2.0
+            met = "" if target is None else ("yes" if rt["median"] <= target else "**no**")
+            row += " %s [%s-%s] | %s | %s |" % (fmt(rt["median"], 2), fmt(rt["min"], 2), fmt(rt["max"], 2),
+                                                "≤ %.1f" % target if target else "", met)
+            L.append(row)
+        drops = [(c["case"], c["drops"]) for c in res.get("est", []) + res.get("rev", []) if c["drops"]]
+        if drops:
+            L.append("")
+            L.append("sbgw drops inside measured windows: " + "; ".join("%s %s" % d for d in drops))
+    if res.get("new"):
+        L.append("")
+        L.append("New flows (every packet opens a UDP flow until the table holds %d; median of %d runs [min-max])"
+                 % (cfg.new_flows, cfg.new_reps))
+        L.append("")
+        L.append("| policy rules | new flows/s | cycles per new flow | then established at 1M flows: Mpps, cycles/pkt | target ≥ 1,000,000/s | vs 10 rules (target ≤ 25 % slower) |")
+        L.append("|---:|---:|---:|---:|:---:|---:|")
+        base = res["new"][0]["flows_per_s"]
+        for n in res["new"]:
+            slower = (base / n["flows_per_s"] - 1) * 100
+            L.append("| %d | %s [%s-%s] | %s [%s-%s] | %s, %s | %s | %s |" % (
+                n["rules"], "{:,.0f}".format(n["flows_per_s"]), "{:,.0f}".format(n["flows_per_s_min"]),
+                "{:,.0f}".format(n["flows_per_s_max"]), fmt(n["cpf"], 0), fmt(n["cpf_min"], 0), fmt(n["cpf_max"], 0),
+                fmt(n["est_mpps"], 2), fmt(n["est_cpp"], 0), "yes" if n["flows_per_s"] >= 1e6 else "**no**",
+                "%+.1f %% %s" % (slower, "" if n["rules"] == res["new"][0]["rules"] else ("(met)" if slower <= 25 else "(**missed**)"))))
+    if res.get("workers"):
+        w = res["workers"]
+        L.append("")
+        L.append("Two workers (lcore 1 on CPU 1, lcore 2 on CPU 0): %d flows per guest; %d replies injected "
+                 "(each reply once into each uplink queue), %d received by sbgw's uplink; delivered %s; misdelivered %d; flows with both replies %d of %d; "
+                 "handed off %s; NAT ports in the owner's slice: %s; drops %s — %s"
+                 % (w["flows_per_guest"], w["replies_sent"], w["uplink_rx"], "+".join(str(x) for x in w["delivered"]),
+                    w["misdelivered"], w["flows_with_both_replies"], 2 * w["flows_per_guest"],
+                    w["handed_off"], w["nat_port_in_owner_slice"], w["drops"] or "none", "OK" if w["ok"] else "**FAILED**"))
+    if res.get("e2e"):
+        e = res["e2e"]["fwd"]
+        L.append("")
+        L.append("End to end (testpmd txonly 64 B, 1 flow, on CPU 0 -> net_virtio_user -> vhost-user -> forwarder on CPU 1 -> net_null):")
+        L.append("")
+        L.append("| forwarder | Mpps | busy cycles/pkt |")
+        L.append("|---|---:|---:|")
+        for k in ("sbgw", "testpmd io"):
+            L.append("| %s | %s [%s-%s] | %s [%s-%s] |" % (k, fmt(e[k]["mpps"], 2), fmt(e[k]["mpps_min"], 2),
+                                                    fmt(e[k]["mpps_max"], 2), fmt(e[k]["cpp"], 0),
+                                                    fmt(e[k]["cpp_min"], 0), fmt(e[k]["cpp_max"], 0)))
+        r = res["e2e"]["ratios"]["io"]
+        L.append("")
+        L.append("sbgw / testpmd io busy cycles: %s [%s-%s]" % (fmt(r["median"], 2), fmt(r["min"], 2), fmt(r["max"], 2)))
+    if res.get("kernel"):
+        L.append("")
+        L.append("Linux kernel (veth + nftables masquerade + conntrack, router namespace on CPU 1, mausezahn on CPU 0, 64 B UDP):")
+        L.append("")
+        L.append("| flows | offered and forwarded pps | CPU 1 kernel time | kernel CPU ns/packet [min-max] | net of idle CPU 1 | packets/s per core | sbgw cycles/pkt vs kernel |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|")
+        hz = res.get("tsc_mhz", 2600.0) * 1e6
+        for k in res["kernel"]:
+            sb = None
+            for c in res.get("est", []):
+                if c["proto"] == "udp" and c["size"] == 64 and c["flows"] == k["flows"]:
+                    sb = c["fwd"]["sbgw"]["cpp"]
+            kc = k["ns_per_pkt"] * hz / 1e9
+            L.append("| %d | %s | %.0f %% | %s [%s-%s] | %s | %s | %s |" % (
+                k["flows"], "{:,.0f}".format(k["pps"]), 100 * k["cpu1_util"], fmt(k["ns_per_pkt"], 0),
+                fmt(k["min"], 0), fmt(k["max"], 0), fmt(k["ns_per_pkt_net"], 0),
+                "{:,.0f}".format(1e9 / k["ns_per_pkt"]) if k["ns_per_pkt"] == k["ns_per_pkt"] else "-",
+                ("%.0f vs %.0f cycles: %.1fx fewer (target ≥ 10x: %s)" % (sb, kc, kc / sb, "met" if kc / sb >= 10 else "**missed**")) if sb else "-"))
+    if res.get("profile"):
+        L.append("")
+        L.append("Profile (-Dprofile=true build): cycles per packet by fast-path stage; the release build's total "
+                 "measured just before, in the same conditions:")
+        L.append("")
+        stages = list(res["profile"][0]["stages"].keys())
+        L.append("| case | " + " | ".join(stages) + " | profile build total | release build total |")
+        L.append("|---|" + "---:|" * (len(stages) + 2))
+        for p in res["profile"]:
+            L.append("| %s | %s | %s | %s |" % (
+                p["case"], " | ".join(fmt(p["stages"][s]["cpp"], 0) for s in stages),
+                fmt(p["total_cpp"], 0), fmt(p.get("release_cpp"), 0)))
+        for p in res["profile"]:
+            if p["stages"].get("classify", {}).get("calls"):
+                L.append("")
+                L.append("%s: per new flow, classify %s cycles, flow_create %s cycles."
+                         % (p["case"], fmt(p["stages"]["classify"]["per_call"], 0),
+                            fmt(p["stages"]["flow_create"]["per_call"], 0)))
+    return "\n".join(L) + "\n"
+
+
+# ------------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sbgw", required=True, help="release build of sbgw")
+    ap.add_argument("--sbgw-profile", help="the -Dprofile=true build (for 'profile')")
+    ap.add_argument("--seed-shim", help="bench_fixed_seed.so (for 'rev')")
+    ap.add_argument("--work", default="/tmp/sbgw-bench")
+    ap.add_argument("--cases", default="est,rev,new,workers,e2e,kernel,profile")
+    ap.add_argument("--only-est", help="est cases, e.g. udp64-1000,tcp64-1")
+    ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--dur", type=float, default=10.0)
+    ap.add_argument("--warm", type=float, default=1.0)
+    ap.add_argument("--ceilings", default="io,mac,5tswap")
+    ap.add_argument("--rules", default="10,1000,10000")
+    ap.add_argument("--new-flows", type=int, default=1000000)
+    ap.add_argument("--new-reps", type=int, default=3)
+    ap.add_argument("--e2e-pairs", type=int, default=3)
+    ap.add_argument("--kernel-dur", type=float, default=10.0)
+    ap.add_argument("--kernel-reps", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="2 pairs of 3 s: a smoke run, not a result")
+    ap.add_argument("--hugepages", type=int, default=2048)
+    ap.add_argument("--out", help="write the table (markdown) here too")
+    cfg = ap.parse_args()
+    if cfg.quick:
+        cfg.pairs, cfg.dur, cfg.new_reps, cfg.e2e_pairs, cfg.kernel_dur, cfg.kernel_reps = 2, 3.0, 1, 1, 3.0, 1
+    cfg.ceilings = cfg.ceilings.split(",")
+    cfg.rules = [int(x) for x in cfg.rules.split(",")]
+    cfg.pcaps = os.path.join(cfg.work, "pcaps")
+    os.makedirs(cfg.pcaps, exist_ok=True)
+    cases = cfg.cases.split(",")
+    res = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine(),
+           "config": {k: v for k, v in vars(cfg).items()}}
+    log("lcores: sbgw's worker and every forwarder on CPU %d; main/slow threads, testpmd's main lcore, "
+        "telemetry and generators on CPU %d" % (WORKER_LCORE, MAIN_LCORE))
+    huge = Hugepages(cfg.hugepages)
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if "est" in cases:
+            res["est"] = [case_est(cfg, *c) for c in est_cases(cfg)]
+        if "rev" in cases:
+            res["rev"] = [case_rev(cfg, 1000)]
+        if "new" in cases:
+            res["new"] = case_new_all(cfg)
+        if "workers" in cases:
+            res["workers"] = case_workers(cfg)
+        if "e2e" in cases:
+            res["e2e"] = case_e2e(cfg)
+        if "kernel" in cases:
+            res["kernel"] = case_kernel(cfg)
+        if "profile" in cases and cfg.sbgw_profile:
+            res["profile"] = case_profile(cfg)
+    finally:
+        PROCS.stop_all()
+        huge.release()
+    res["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    res["busy_others_end"] = busy_others()
+    res["tsc_mhz"] = tsc_mhz(cfg)
+    text = table(cfg, res)
+    print(text)
+    with open(os.path.join(cfg.work, "results.json"), "w") as f:
+        json.dump(res, f, indent=1, default=str)
+    with open(os.path.join(cfg.work, "results.md"), "w") as f:
+        f.write(text)
+    if cfg.out:
+        with open(cfg.out, "w") as f:
+            f.write(text)
+    log("results: %s/results.md and results.json" % cfg.work)
+
+
+def tsc_mhz(cfg):
+    for name in sorted(os.listdir(cfg.work)):
+        if name.startswith("testpmd-"):
+            m = re.search(r"at (\d+) MHz Clock", open(os.path.join(cfg.work, name), errors="replace").read())
+            if m:
+                return float(m.group(1))
+    return 2600.0
+
+
+if __name__ == "__main__":
+    main()
