@@ -6,6 +6,9 @@
 E2E_BUILD=${1:-$E2E_BUILD}
 SBGW=$E2E_BUILD/app/sbgw/sbgw
 
+# The gateway floor: every sandbox must also pass it (allow_all included).
+E2E_GATEWAY_EXTRA='	floor = { default_egress = "allow"; default_ingress = "allow";
+		rules = ( { action = "deny"; destination = "10.9.9.9"; } ); };'
 e2e_internet || exit 1
 e2e_guest 0 && e2e_guest 1 || exit 1
 G0=$(e2e_guest_ns 0)
@@ -87,6 +90,9 @@ e2e_check "default: SYN to 127.0.0.1 answered with RST (loopback group)" expect 
 G1_CODE() { curl_code "$G1" "$1"; }
 e2e_check "allow_all: private server reachable" expect 200 G1_CODE "http://$PRIV_IP/"
 e2e_check "allow_all: metadata server reachable" expect 200 G1_CODE "http://$META_IP/"
+e2e_check "floor: allow_all still refused what the gateway floor denies" refused_fast "$G1" "$PRIV2_IP" 80
+floor_counted() { [ "$(e2e_counter all drops.floor_deny)" -ge 1 ]; }
+e2e_check "floor: the refusal is counted as floor_deny" floor_counted
 e2e_check "allow_all: ping the gateway answered" e2e_in "$G1" ping -c1 -W3 172.16.0.5
 e2e_check "allow_all: a fragmented ping to the gateway is answered whole" \
 	e2e_in "$G1" ping -c1 -W3 -s 3000 172.16.0.5

@@ -191,6 +191,7 @@ gateway = {
 	};
 	flows = 65536;
 $host_line
+${E2E_GATEWAY_EXTRA:-}
 };
 CONF
 }
