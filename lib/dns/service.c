@@ -633,9 +633,15 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 	size_t n;
 
 	s->c.queries++;
+	/* The worker parsed this frame already; a failure here is a bug, counted anyway. */
 	if (sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), false,
-				 &info) != SBGW_DROP_NONE ||
-	    (pq = grab(svc, sandbox)) == NULL) {
+				 &info) != SBGW_DROP_NONE) {
+		s->c.malformed++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	pq = grab(svc, sandbox);
+	if (pq == NULL) {
 		s->c.queue_full++;
 		rte_pktmbuf_free(m);
 		return;
@@ -650,13 +656,16 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 	pq->guest_len = info.l4_len - sizeof(struct rte_udp_hdr);
 	if (pq->guest_len > sizeof(pq->guest_wire))
 		pq->guest_len = 0;
-	if (pq->guest_len > 0)
-		rte_pktmbuf_read(m, info.payload_off, pq->guest_len, pq->guest_wire);
-	/* rte_pktmbuf_read returns a pointer that may be the mbuf's own data. */
-	if (pq->guest_len > 0 && rte_pktmbuf_read(m, info.payload_off, pq->guest_len,
-						  pq->guest_wire) != pq->guest_wire)
-		memcpy(pq->guest_wire, rte_pktmbuf_mtod_offset(m, const uint8_t *, info.payload_off),
-		       pq->guest_len);
+	if (pq->guest_len > 0) {
+		/* Contiguous data is returned in place, a chain is copied into the buffer. */
+		const void *data = rte_pktmbuf_read(m, info.payload_off, pq->guest_len,
+						    pq->guest_wire);
+
+		if (data == NULL)
+			pq->guest_len = 0;
+		else if (data != pq->guest_wire)
+			memcpy(pq->guest_wire, data, pq->guest_len);
+	}
 	rte_pktmbuf_free(m);
 
 	pr = sbgw_dns_parse_query(pq->guest_wire, pq->guest_len, &pq->q);
