@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include <rte_ethdev.h>
 #include <rte_ether.h>
@@ -17,6 +19,7 @@
 #include "config.h"
 #include "drop.h"
 #include "flow.h"
+#include "parse.h"
 #include "frag.h"
 #include "dataplane.h"
 #include "pins.h"
@@ -120,6 +123,32 @@ struct sbgw_dataplane {
 	uint64_t tsc_hz;
 	volatile bool stop;
 };
+
+/*
+ * The flow key of a parsed frame, with the ports the caller chose (an echo
+ * flow is keyed by its identifier on the guest's side only).
+ */
+static inline void sbgw_frame_flow_key(struct sbgw_flow_key *k, uint32_t zone, const uint8_t *frame,
+				       const struct sbgw_pkt_info *info, uint16_t sport,
+				       uint16_t dport)
+{
+	const uint8_t *ip = frame + info->l3_off;
+
+	memset(k, 0, sizeof(*k));
+	k->zone = zone;
+	k->proto = info->proto;
+	k->src_port = sport;
+	k->dst_port = dport;
+	if (info->l3 == SBGW_L3_IPV4) {
+		k->family = AF_INET;
+		memcpy(k->src, ip + 12, 4);
+		memcpy(k->dst, ip + 16, 4);
+	} else {
+		k->family = AF_INET6;
+		memcpy(k->src, ip + 8, 16);
+		memcpy(k->dst, ip + 24, 16);
+	}
+}
 
 /* Datapath entry points (lib/dataplane/datapath/). */
 void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte_mbuf **pkts,

@@ -238,24 +238,10 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 static void flow_key(const struct sbgw_sandbox_rt *sb, const uint8_t *frame,
 		     const struct sbgw_pkt_info *info, struct sbgw_flow_key *k)
 {
-	const uint8_t *ip = frame + info->l3_off;
 	bool icmp = info->proto == IPPROTO_ICMP || info->proto == IPPROTO_ICMPV6;
 
-	memset(k, 0, sizeof(*k));
-	k->zone = sb->index;
-	k->proto = info->proto;
 	/* An echo flow is its identifier; the remote side has no port. */
-	k->src_port = info->sport;
-	k->dst_port = icmp ? 0 : info->dport;
-	if (info->l3 == SBGW_L3_IPV4) {
-		k->family = AF_INET;
-		memcpy(k->src, ip + 12, 4);
-		memcpy(k->dst, ip + 16, 4);
-	} else {
-		k->family = AF_INET6;
-		memcpy(k->src, ip + 8, 16);
-		memcpy(k->dst, ip + 24, 16);
-	}
+	sbgw_frame_flow_key(k, sb->index, frame, info, info->sport, icmp ? 0 : info->dport);
 }
 
 static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,

@@ -183,23 +183,10 @@ static bool uplink_nd(struct sbgw_worker *w, struct rte_mbuf *m, const struct sb
 static void uplink_key(const uint8_t *frame, const struct sbgw_pkt_info *info,
 		       struct sbgw_flow_key *k)
 {
-	const uint8_t *ip = frame + info->l3_off;
 	bool icmp = info->proto == IPPROTO_ICMP || info->proto == IPPROTO_ICMPV6;
 
-	memset(k, 0, sizeof(*k));
-	k->zone = SBGW_FLOW_ZONE_UPLINK;
-	k->proto = info->proto;
-	k->src_port = icmp ? 0 : info->sport;
-	k->dst_port = info->dport;
-	if (info->l3 == SBGW_L3_IPV4) {
-		k->family = AF_INET;
-		memcpy(k->src, ip + 12, 4);
-		memcpy(k->dst, ip + 16, 4);
-	} else {
-		k->family = AF_INET6;
-		memcpy(k->src, ip + 8, 16);
-		memcpy(k->dst, ip + 24, 16);
-	}
+	sbgw_frame_flow_key(k, SBGW_FLOW_ZONE_UPLINK, frame, info, icmp ? 0 : info->sport,
+			    info->dport);
 }
 
 static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pkt_info *info,
