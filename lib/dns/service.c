@@ -311,6 +311,7 @@ static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const 
 	m = rte_pktmbuf_alloc(svc->p.pool);
 	if (m == NULL)
 		return;
+	m->hash.usr = pq->sandbox; /* the worker sends it to this sandbox's port */
 	if (append_data(svc->p.pool, m, hdr, hlen) < 0 || append_data(svc->p.pool, m, msg, len) < 0 ||
 	    rte_ring_enqueue(sb->out, m) != 0)
 		rte_pktmbuf_free(m);
