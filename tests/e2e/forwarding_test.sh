@@ -56,6 +56,16 @@ e2e_check "default: metadata 169.254.169.254 refused quickly (conformance 2)" re
 e2e_check "default: private server refused (conformance 3)" refused_fast "$G0" "$PRIV_IP" 80
 e2e_check "default: the gateway (host group) refused (conformance 4)" refused_fast "$G0" 172.16.0.1 8080
 e2e_check "default: the other sandbox's guest refused" refused_fast "$G0" 172.16.0.6 80
+nc_refused_fast() { # ns ip port
+	local start=$SECONDS out
+	out=$(e2e_in "$1" nc -zv -w3 "$2" "$3" 2>&1) && { echo "connected: $out"; return 1; }
+	echo "$out" | grep -q refused || { echo "not refused: $out"; return 1; }
+	[ $((SECONDS - start)) -le 2 ]
+}
+e2e_check "default: DNS over TLS (TCP 853) refused so stubs fall back to 53 (§3.1)" \
+	nc_refused_fast "$G0" 1.1.1.1 853
+e2e_check "default: TCP to the gateway's port 53 refused at once (no TCP DNS service)" \
+	nc_refused_fast "$G0" 172.16.0.1 53
 e2e_check "default: ping 1.1.1.1 answered (conformance 8)" e2e_in "$G0" ping -c1 -W3 1.1.1.1
 e2e_check_fails "default: ping the gateway gets no reply (conformance 9)" e2e_in "$G0" ping -c1 -W2 172.16.0.1
 e2e_check "default: UDP echo to PUB_IP:7 answered" e2e_udp_echo "$G0" "$PUB_IP"

@@ -28,7 +28,7 @@
 #define DHCP_CLIENT_PORT 68
 #define DNS_PORT 53
 /* DNS over other transports a guest might try (semantics §3.1): dropped. */
-#define DOQ_PORT 853
+#define DOQ_PORT 853 /* DNS over QUIC (UDP) and over TLS (TCP) */
 #define MDNS_PORT 5353
 #define LLMNR_PORT 5355
 #define NETBIOS_NS_PORT 137
@@ -231,8 +231,13 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		sbgw_guest_tx(w, sb, m);
 		return;
 	}
-	count_drop(w, sb, m, info->dport == DNS_PORT ? SBGW_DROP_DNS_UNAVAILABLE
-						     : SBGW_DROP_HOST_SERVICE);
+	/*
+	 * Nothing serves this port on the gateway yet (DNS over TCP, relayed
+	 * host services): refuse TCP at once rather than let the guest wait
+	 * out its timeout.
+	 */
+	refuse(w, sb, m, info,
+	       info->dport == DNS_PORT ? SBGW_DROP_DNS_UNAVAILABLE : SBGW_DROP_HOST_SERVICE);
 }
 
 static void flow_key(const struct sbgw_sandbox_rt *sb, const uint8_t *frame,
@@ -375,7 +380,17 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
 static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 			  struct rte_mbuf *m, const struct sbgw_pkt_info *info)
 {
-	if (info->proto != IPPROTO_UDP || sb->is_host)
+	if (sb->is_host)
+		return false;
+	/*
+	 * DNS over TLS without TLS interception is refused with a reset so the
+	 * stub falls back to port 53 (semantics §3.1).
+	 */
+	if (info->proto == IPPROTO_TCP && info->dport == DOQ_PORT) {
+		refuse(w, sb, m, info, SBGW_DROP_DNS_PORT_BLOCKED);
+		return true;
+	}
+	if (info->proto != IPPROTO_UDP)
 		return false;
 	switch (info->dport) {
 	case DNS_PORT:
