@@ -21,7 +21,10 @@
 # Each target is measured twice per repetition with dnsperf from its
 # client namespace: "throughput" (as fast as it answers, at most 50
 # queries outstanding: sbgw queues at most 64 per sandbox, semantics
-# appendix B) and "latency" (a fixed, light 200 queries/s). sbgw runs only
+# appendix B) and "latency" (a fixed, light 200 queries/s); then rtt.py
+# sends requests one at a time: DNS queries, and a plain UDP echo over the
+# same path (sbgw's fast path, or kernel routing) to tell the DNS
+# service's share from the datapath's. sbgw runs only
 # during its own measurements: its worker polls a CPU at 100 % and would
 # otherwise slow the others. The order of the targets alternates between
 # repetitions.
@@ -38,7 +41,9 @@ DNS_DIR=$E2E_ROOT/tests/e2e/dns
 NSD_ADDR=203.0.113.53
 NS_FWD=sbgwt-$E2E_ID-fwd
 NS_CLI=sbgwt-$E2E_ID-cli
-RESULTS=${RESULTS:-$E2E_ROOT/build-bench-dns-results.tsv}
+RESULTS=${RESULTS:-$E2E_ROOT/build-bench-dns/results.tsv}
+mkdir -p "$(dirname "$RESULTS")"
+RTT=$E2E_ROOT/tests/bench/dns/rtt.py
 
 for tool in nsd dnsperf dnsmasq dig; do
 	command -v "$tool" >/dev/null ||
@@ -110,7 +115,7 @@ perf() {
 		args=(-l "$LAT_DUR" -Q "$LAT_QPS" -q 20)
 	fi
 	out=$(timeout $((DUR + 30)) ip netns exec "$ns" dnsperf -s "$srv" -d "$QFILE" -t 2 "${args[@]}" 2>&1)
-	echo "$out" >>"$E2E_TMP/dnsperf.log"
+	printf '== %s %s %s\n%s\n' "$ns" "$srv" "$mode" "$out" >>"$RESULTS.dnsperf.log"
 	echo "$out" | "$PY" -c '
 import re, sys
 t = sys.stdin.read()
@@ -131,6 +136,8 @@ print(qps, ms(avg), ms(mn), ms(mx), ms(sd), lost, pct)'
 }
 
 echo -e "rep\ttarget\tmode\tqps\tavg_ms\tmin_ms\tmax_ms\tsd_ms\tlost\tnoerror_pct" >"$RESULTS"
+: >"$RESULTS.dnsperf.log"
+echo -e "rep\ttarget\tkind\tmedian_ms\tp10_ms\tp90_ms\tmax_ms\tlost" >"$RESULTS.rtt"
 measure() { # rep target
 	local ns srv mode
 	case $2 in
@@ -142,6 +149,13 @@ measure() { # rep target
 		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$mode" "$(perf "$ns" "$srv" "$mode" | tr ' ' '\t')" |
 			tee -a "$RESULTS"
 	done
+	# One request at a time: a DNS query, and (not for dnsmasq, which
+	# relays no other traffic) a plain UDP echo over the same path.
+	printf '%s\t%s\tdns\t%s\n' "$1" "$2" "$(ip netns exec "$ns" "$PY" "$RTT" dns "$srv" | tr ' ' '\t')" |
+		tee -a "$RESULTS.rtt"
+	[ "$2" = dnsmasq ] ||
+		printf '%s\t%s\techo\t%s\n' "$1" "$2" "$(ip netns exec "$ns" "$PY" "$RTT" echo 1.1.1.1 | tr ' ' '\t')" |
+		tee -a "$RESULTS.rtt"
 	if [ "$2" = sbgw ]; then
 		echo "# sbgw dns counters: $(e2e_telemetry /sbgw/sandbox,bench | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("dns"))')"
 		e2e_stop
@@ -159,7 +173,7 @@ for r in $(seq 1 "$REPS"); do
 done
 
 # Summary: median [min–max] over the repetitions.
-"$PY" - "$RESULTS" <<'PYEOF'
+"$PY" - "$RESULTS" "$RESULTS.rtt" <<'PYEOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def col(target, mode, key):
@@ -182,5 +196,20 @@ if base:
         v = col(t, "latency", "avg_ms")
         if v:
             print("added mean latency over direct, %s: %.3f ms (medians)" % (t, statistics.median(v) - statistics.median(base)))
+rtt = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
+def rcol(target, kind, key):
+    return [float(r[key]) for r in rtt if r["target"] == target and r["kind"] == kind and r[key] != "nan"]
+print()
+print("| one request at a time | median ms | p10 ms | p90 ms | max ms | lost |")
+print("|---|---:|---:|---:|---:|---:|")
+names = {("direct", "dns"): "DNS query, direct to nsd (kernel routing)",
+         ("dnsmasq", "dns"): "DNS query through dnsmasq",
+         ("sbgw", "dns"): "DNS query through sbgw",
+         ("direct", "echo"): "UDP echo, kernel routing",
+         ("sbgw", "echo"): "UDP echo through sbgw's fast path"}
+for (t, k), label in names.items():
+    if rcol(t, k, "median_ms"):
+        print("| %s | %s | %s | %s | %s | %s |" % (label, fmt(rcol(t, k, "median_ms"), 3), fmt(rcol(t, k, "p10_ms"), 3),
+              fmt(rcol(t, k, "p90_ms"), 3), fmt(rcol(t, k, "max_ms"), 2), fmt(rcol(t, k, "lost"), 0)))
 PYEOF
-echo "# raw results: $RESULTS; dnsperf output: kept only for this run"
+echo "# raw results: $RESULTS, $RESULTS.rtt; dnsperf output: $RESULTS.dnsperf.log"
