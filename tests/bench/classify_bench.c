@@ -41,28 +41,11 @@
 
 #include "policy.h"
 #include "reference.h"
+#include "rng.h"
 
 #define BURST 64
 #define N_PACKETS 4096
 #define TAIL_RULES 3
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rnd(struct rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(rnd(r) % n);
-}
 
 static double now_s(void)
 {

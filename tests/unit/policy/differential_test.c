@@ -30,30 +30,12 @@
 #include "eal.h"
 #include "policy.h"
 #include "reference.h"
+#include "rng.h"
 
 #define DEFAULT_SEED UINT64_C(0x5b9e7a11c0ffee01)
 #define DEFAULT_CASES 200000
 #define BURST 64
 #define MAX_NAMES 3
-
-struct rng {
-	uint64_t s;
-};
-
-/* splitmix64: tiny, and the same sequence on every platform. */
-static uint64_t rnd(struct rng *r)
-{
-	uint64_t z = (r->s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static uint32_t below(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(rnd(r) % n);
-}
 
 static bool chance(struct rng *r, unsigned int percent)
 {
