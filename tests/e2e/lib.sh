@@ -69,7 +69,9 @@ e2e_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$E2E_TMP"
-	rm -rf "/var/run/dpdk/sbgwt-$E2E_ID"
+	# DPDK runtime directories of sbgw and of any peer the test started
+	# (their prefixes carry this run's id).
+	rm -rf "/var/run/dpdk/sbgwt-$E2E_ID" /var/run/dpdk/vu"$E2E_ID"*
 }
 trap e2e_cleanup EXIT
 trap 'exit 130' INT TERM
