@@ -20,6 +20,9 @@ Rigs:
   kernel   veth + nftables masquerade + conntrack in a router namespace,
            driven by mausezahn; router CPU time per packet
   profile  the -Dprofile=true build: cycles per packet per fast-path stage
+  serve-sbgw, serve-testpmd
+           not a case: the e2e rig's forwarder on its vhost-user socket for an
+           external generator (Pktgen-DPDK), Mpps and cycles every second
 """
 import argparse
 import datetime
@@ -29,7 +32,6 @@ import platform
 import random
 import re
 import signal
-import statistics
 import struct
 import subprocess
 import sys
@@ -38,57 +40,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mkpcap  # noqa: E402
+from common import (BURST, MAIN_LCORE, NEXT_HOP, NEXT_HOP_MAC, PREFIX, PROCS, TESTPMD,  # noqa: E402
+                    UPLINK_ADDR, WORKER_LCORE, base_mbufs, file_has, log, med, round_up, sh, wait_for)
+from kernel import case_kernel  # noqa: E402
+from report import table  # noqa: E402
 from telemetry import Telemetry  # noqa: E402
-
-TESTPMD = "dpdk-testpmd"
-PREFIX = "sbgwbench"  # EAL file prefix of every process we start
-WORKER_LCORE = 1
-MAIN_LCORE = 0
-BURST = 32  # SBGW_BURST
-NEXT_HOP_MAC = "02:00:5e:00:01:01"
-UPLINK_ADDR = "198.51.100.2/24"
-NEXT_HOP = "198.51.100.1"
-# sbgw's own pool for n ports and w workers (startup.c): ports * 2048 * w + w * (256 + 128 + 4096).
-def base_mbufs(ports, workers=1):
-    return ports * 2048 * workers + workers * (256 + 2 * 64 + 4096)
-
-
-def round_up(n, to=1024):
-    return (n + to - 1) // to * to
-
-
-def log(msg):
-    print("bench: " + msg, file=sys.stderr, flush=True)
-
-
-class Procs:
-    """Every process we start, so that a failure or ^C ends exactly those."""
-
-    def __init__(self):
-        self.live = []
-
-    def start(self, cmd, **kw):
-        p = subprocess.Popen(cmd, **kw)
-        self.live.append(p)
-        return p
-
-    def stop(self, p, sig=signal.SIGINT, timeout=30):
-        if p.poll() is None:
-            p.send_signal(sig)
-            try:
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        if p in self.live:
-            self.live.remove(p)
-
-    def stop_all(self):
-        for p in list(self.live):
-            self.stop(p, signal.SIGTERM, 10)
-
-
-PROCS = Procs()
 
 
 class Hugepages:
@@ -128,23 +84,6 @@ class Hugepages:
         if self.mounted:
             subprocess.run(["umount", self.MNT], check=False)
         log("hugepages: files removed, reservation back to %d" % self.orig)
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    raise RuntimeError("timed out waiting for " + what)
-
-
-def file_has(path, text):
-    try:
-        with open(path, errors="replace") as f:
-            return text in f.read()
-    except OSError:
-        return False
 
 
 # ---------------------------------------------------------------- testpmd
@@ -343,11 +282,6 @@ def empty_pcap(cfg):
 # ------------------------------------------------------------ statistics
 
 
-def med(xs):
-    xs = [x for x in xs if x == x]
-    return statistics.median(xs) if xs else float("nan")
-
-
 def pair_summary(runs, ceilings):
     """runs: list of per-pair dicts {fwd: result}. Per-pair ratios sbgw / ceiling."""
     out = {}
@@ -528,12 +462,6 @@ def case_new_all(cfg):
 # --------------------------------------------------------------- workers
 
 
-def sh(*cmd, check=True, ns=None):
-    if ns:
-        cmd = ("ip", "netns", "exec", ns) + cmd
-    return subprocess.run(cmd, check=check, capture_output=True, text=True).stdout
-
-
 def case_workers(cfg, flows=1000):
     """Two guests on two workers (lcore 1 on core 1, lcore 2 on core 0 beside
     the main lcore). Each guest opens `flows` flows; the remote side's reply
@@ -589,7 +517,7 @@ def case_workers(cfg, flows=1000):
                       "while o<len(d):\n n=struct.unpack('!H',d[o:o+2])[0];fr.append(d[o+2:o+2+n]);o+=2+n\n"
                       "ss=[socket.socket(socket.AF_PACKET,socket.SOCK_RAW) for _ in range(2)]\n"
                       "[s.bind(('bp%d'%i,0)) for i,s in enumerate(ss)]\n"
-                      "for k,f in enumerate(fr):\n ss[0].send(f);ss[1].send(f)\n if k%20==19: time.sleep(0.002)\n")
+                      "for k,f in enumerate(fr):\n ss[0].send(f);ss[1].send(f)\n if k%10==9: time.sleep(0.003)\n")
             sh(sys.executable, "-c", helper, inj, ns=ns)
             sent = 2 * len(replies)
             want = sent
@@ -721,105 +649,39 @@ def case_e2e(cfg):
             "drops": [r["sbgw"]["drops"] for r in runs]}
 
 
-# ---------------------------------------------------------------- kernel
-
-
-def cpu_times(cpu):
-    for line in open("/proc/stat"):
-        f = line.split()
-        if f[0] == "cpu%d" % cpu:
-            v = [int(x) for x in f[1:]]
-            # user nice system idle iowait irq softirq steal
-            # The router's work is kernel time (softirq, and system when the
-            # sender's own context runs it); user time is other programs'.
-            return {"busy": v[2] + v[5] + v[6], "softirq": v[6], "system": v[2],
-                    "steal": v[7] if len(v) > 7 else 0}
-    raise RuntimeError("no cpu%d in /proc/stat" % cpu)
-
-
-def case_kernel(cfg):
-    """guest ns --veth--> router ns (forwarding, nftables masquerade,
-    conntrack) --veth--> internet ns (drops at ingress). mausezahn on CPU 0;
-    the router's receive work steered to CPU 1 (RPS on its guest-side veth),
-    the sink's back to CPU 0, so CPU 1's time is the router's."""
-    hz = os.sysconf("SC_CLK_TCK")
-    g, r, i = "sbgwbench-kg", "sbgwbench-kr", "sbgwbench-ki"
-    for n in (g, r, i):
-        sh("ip", "netns", "add", n)
-    results = []
+def serve_vhost(cfg, forwarder="sbgw"):
+    """For an external generator such as Pktgen-DPDK: the e2e rig's forwarder
+    (sbgw, or testpmd io) on its vhost-user socket, a line per second of
+    Mpps and busy cycles per packet, until ^C."""
+    sock = os.path.join(cfg.work, "vhost0.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    guest = "net_vhost0,iface=%s,queues=1" % sock
+    uplink = "net_null0,no-rx=1"
+    if forwarder != "sbgw":
+        cmd = testpmd_args(PREFIX + "-tp", [guest, uplink]) + [
+            "--", "--forward-mode=io", "--nb-cores=1", "--burst=%d" % BURST, "--rxd=1024", "--txd=1024",
+            "--total-num-mbufs=%d" % base_mbufs(2), "--mbcache=256", "--record-core-cycles", "--auto-start",
+            "--stats-period=1"]
+        log("testpmd io on %s (worker CPU %d); ^C prints its cycles/packet" % (sock, WORKER_LCORE))
+        subprocess.run(cmd)
+        return
+    g = Sbgw(cfg, sbgw_conf(cfg, [("bench", guest, None)], uplink, base_mbufs(2)), "serve")
+    log("sbgw serves %s: guest 172.16.0.2 MAC 02:6d:73:00:00:02, gateway MAC 02:6d:73:00:00:01; "
+        "send UDP or TCP to 203.0.113.0/24. ^C stops." % sock)
     try:
-        sh("ip", "link", "add", "kg0", "netns", g, "type", "veth", "peer", "name", "kr0", "netns", r)
-        sh("ip", "link", "add", "kr1", "netns", r, "type", "veth", "peer", "name", "ki0", "netns", i)
-        for n in (g, r, i):
-            sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", ns=n)
-            sh("ip", "link", "set", "lo", "up", ns=n)
-        sh("ip", "addr", "add", "172.16.0.2/30", "dev", "kg0", ns=g)
-        sh("ip", "link", "set", "kg0", "up", ns=g)
-        sh("ip", "addr", "add", "172.16.0.1/30", "dev", "kr0", ns=r)
-        sh("ip", "addr", "add", UPLINK_ADDR, "dev", "kr1", ns=r)
-        sh("ip", "link", "set", "kr0", "up", ns=r)
-        sh("ip", "link", "set", "kr1", "up", ns=r)
-        sh("ip", "addr", "add", NEXT_HOP + "/24", "dev", "ki0", ns=i)
-        sh("ip", "link", "set", "ki0", "up", ns=i)
-        sh("ip", "route", "add", "default", "via", NEXT_HOP, ns=r)
-        sh("ip", "route", "add", "default", "via", "172.16.0.1", ns=g)
-        sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=r)
-        sh("ip", "neigh", "replace", NEXT_HOP, "lladdr", sh("cat", "/sys/class/net/ki0/address", ns=i).strip(),
-           "dev", "kr1", "nud", "permanent", ns=r)
-        nft = ("table ip nat {\n chain post { type nat hook postrouting priority 100; oifname \"kr1\" masquerade; }\n}\n"
-               "table ip filter {\n chain fw_count { type filter hook forward priority 0; counter; }\n}\n")
-        subprocess.run(["ip", "netns", "exec", r, "nft", "-f", "-"], input=nft, text=True, check=True)
-        sink = "table netdev sink {\n chain in { type filter hook ingress device \"ki0\" priority 0; counter; drop; }\n}\n"
-        subprocess.run(["ip", "netns", "exec", i, "nft", "-f", "-"], input=sink, text=True, check=True)
-        sh("sh", "-c", "echo 2 > /sys/class/net/kr0/queues/rx-0/rps_cpus", ns=r)
-        sh("sh", "-c", "echo 1 > /sys/class/net/ki0/queues/rx-0/rps_cpus", ns=i)
-        kr0_mac = sh("cat", "/sys/class/net/kr0/address", ns=r).strip()
-        kg0_mac = sh("cat", "/sys/class/net/kg0/address", ns=g).strip()
-
-        def tx_packets():
-            return int(sh("cat", "/sys/class/net/kr1/statistics/tx_packets", ns=r))
-
-        # CPU 1 without traffic: what the rest of the machine spends there.
-        c0 = cpu_times(1)
-        time.sleep(cfg.kernel_dur)
-        c1 = cpu_times(1)
-        idle_busy = (c1["busy"] - c0["busy"]) / hz / cfg.kernel_dur
-        for flows, dst, dp in ((1, "203.0.113.1", "1024"), (1000, "203.0.113.1-203.0.113.250", "1024-1027")):
-            for rep in range(cfg.kernel_reps):
-                mz = PROCS.start(["ip", "netns", "exec", g, "taskset", "-c", "0", "mausezahn", "kg0", "-q",
-                                  "-c", "0", "-d", "0", "-a", kg0_mac, "-b", kr0_mac, "-A", "172.16.0.2",
-                                  "-B", dst, "-t", "udp", "sp=40000,dp=%s" % dp, "-p", "18"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(cfg.warm + 1)
-                t0, p0, c0 = time.monotonic(), tx_packets(), cpu_times(1)
-                time.sleep(cfg.kernel_dur)
-                t1, p1, c1 = time.monotonic(), tx_packets(), cpu_times(1)
-                PROCS.stop(mz, signal.SIGINT)
-                dt, pk = t1 - t0, p1 - p0
-                busy = (c1["busy"] - c0["busy"]) / hz
-                soft = (c1["softirq"] - c0["softirq"]) / hz
-                conn = sh("sh", "-c", "cat /proc/sys/net/netfilter/nf_conntrack_count", ns=r).strip()
-                res = {"flows": flows, "pps": pk / dt, "cpu1_busy_s": busy, "cpu1_softirq_s": soft,
-                       "cpu1_util": busy / dt, "ns_per_pkt": busy / pk * 1e9 if pk else float("nan"),
-                       "ns_per_pkt_net": (busy - idle_busy * dt) / pk * 1e9 if pk else float("nan"),
-                       "softirq_ns_per_pkt": soft / pk * 1e9 if pk else float("nan"),
-                       "conntrack": conn, "idle_busy": idle_busy}
-                log("kernel %d flows: %.0f kpps, CPU 1 %.0f %% busy (%.0f %% softirq), %.0f ns/packet, conntrack %s"
-                    % (flows, res["pps"] / 1e3, 100 * res["cpu1_util"], 100 * soft / dt, res["ns_per_pkt"], conn))
-                results.append(res)
+        a = g.sample()
+        while True:
+            time.sleep(1)
+            b = g.sample()
+            w = window(a, b)
+            print("%.3f Mpps, %.0f busy cycles/packet, drops %s" % (w["mpps"], w["cpp"], w["drops"] or "none"),
+                  flush=True)
+            a = b
+    except KeyboardInterrupt:
+        pass
     finally:
-        for n in (g, r, i):
-            sh("ip", "netns", "del", n, check=False)
-    out = []
-    for flows in (1, 1000):
-        rs = [x for x in results if x["flows"] == flows]
-        out.append({"flows": flows, "pps": med([x["pps"] for x in rs]),
-                    "ns_per_pkt": med([x["ns_per_pkt"] for x in rs]),
-                    "ns_per_pkt_net": med([x["ns_per_pkt_net"] for x in rs]),
-                    "softirq_ns_per_pkt": med([x["softirq_ns_per_pkt"] for x in rs]),
-                    "cpu1_util": med([x["cpu1_util"] for x in rs]), "idle_busy": rs[0]["idle_busy"],
-                    "min": min(x["ns_per_pkt"] for x in rs), "max": max(x["ns_per_pkt"] for x in rs)})
-    return out
+        g.stop()
 
 
 # --------------------------------------------------------------- profile
@@ -866,13 +728,6 @@ def case_profile(cfg):
     return out
 
 
-# ------------------------------------------------------------------ table
-
-
-def fmt(x, d=1):
-    return "-" if x is None or x != x else ("%.*f" % (d, x))
-
-
 def busy_others():
     """Other programs using a CPU when a run starts or ends (the load they put on our cores)."""
     out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
@@ -890,137 +745,10 @@ def machine():
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
-    tp = subprocess.run([TESTPMD, "--version"], capture_output=True, text=True)
     dpdk = (subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dpdk"], capture_output=True, text=True).stdout or "?")
     return {"cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(), "dpdk": dpdk,
             "loadavg": open("/proc/loadavg").read().split()[:3], "host": platform.node(),
             "busy_others": busy_others()}
-
-
-def table(cfg, res):
-    L = []
-    m = res["machine"]
-    L.append("sbgw benchmarks, %s — %s, %d vCPU, Linux %s, DPDK %s (Debian); load average at start %s, at end %s"
-             % (res["date"], m["cpu"], m["cpus"], m["kernel"], m["dpdk"], " ".join(m["loadavg"]),
-                " ".join(res.get("loadavg_end", ["?"]))))
-    L.append("Other programs busy at start: %s; at end: %s."
-             % (", ".join(m["busy_others"]) or "none", ", ".join(res.get("busy_others_end", [])) or "none"))
-    L.append("Worker on lcore %d (CPU %d), main and slow threads on CPU %d; %d pairs x %g s (warm-up %g s); burst %d."
-             % (WORKER_LCORE, WORKER_LCORE, MAIN_LCORE, cfg.pairs, cfg.dur, cfg.warm, BURST))
-    if res.get("est") or res.get("rev"):
-        L.append("")
-        L.append("Established flows (net_pcap infinite_rx -> forwarder -> net_null, one core): median of pairs [min-max]")
-        L.append("")
-        hdr = "| direction | frames | flows | sbgw Mpps | sbgw cycles/pkt |"
-        sep = "|---|---|---:|---:|---:|"
-        for c in cfg.ceilings:
-            hdr += " testpmd %s Mpps | %s cycles/pkt |" % (c, c)
-            sep += "---:|---:|"
-        others = [c for c in cfg.ceilings if c != "5tswap"]
-        for c in others:
-            hdr += " sbgw / %s cycles |" % c
-            sep += "---:|"
-        hdr += " sbgw / 5tswap cycles [min-max] | target | met |"
-        sep += "---:|---:|:---:|"
-        L += [hdr, sep]
-        for c in res.get("est", []) + res.get("rev", []):
-            fw = c["fwd"]
-            row = "| %s | %s %d B | %d | %s [%s-%s] | %s [%s-%s] |" % (
-                c["dir"], c["proto"].upper(), c["size"], c["flows"],
-                fmt(fw["sbgw"]["mpps"], 2), fmt(fw["sbgw"]["mpps_min"], 2), fmt(fw["sbgw"]["mpps_max"], 2),
-                fmt(fw["sbgw"]["cpp"], 0), fmt(fw["sbgw"]["cpp_min"], 0), fmt(fw["sbgw"]["cpp_max"], 0))
-            for cl in cfg.ceilings:
-                f = fw["testpmd " + cl]
-                row += " %s | %s |" % (fmt(f["mpps"], 2), fmt(f["cpp"], 0))
-            for cl in others:
-                row += " %s |" % fmt(c["ratios"][cl]["median"], 2)
-            rt = c["ratios"].get("5tswap") or list(c["ratios"].values())[0]
-            target = None
-            if c["dir"] == "guest->uplink" and c["size"] == 64 and c["proto"] == "udp":
-                target = 2.5 if c["flows"] >= 100000 else 2.0
-            met = "" if target is None else ("yes" if rt["median"] <= target else "**no**")
-            row += " %s [%s-%s] | %s | %s |" % (fmt(rt["median"], 2), fmt(rt["min"], 2), fmt(rt["max"], 2),
-                                                "≤ %.1f" % target if target else "", met)
-            L.append(row)
-        drops = [(c["case"], c["drops"]) for c in res.get("est", []) + res.get("rev", []) if c["drops"]]
-        if drops:
-            L.append("")
-            L.append("sbgw drops inside measured windows: " + "; ".join("%s %s" % d for d in drops))
-    if res.get("new"):
-        L.append("")
-        L.append("New flows (every packet opens a UDP flow until the table holds %d; median of %d runs [min-max])"
-                 % (cfg.new_flows, cfg.new_reps))
-        L.append("")
-        L.append("| policy rules | new flows/s | cycles per new flow | then established at 1M flows: Mpps, cycles/pkt | target ≥ 1,000,000/s | vs 10 rules (target ≤ 25 % slower) |")
-        L.append("|---:|---:|---:|---:|:---:|---:|")
-        base = res["new"][0]["flows_per_s"]
-        for n in res["new"]:
-            slower = (base / n["flows_per_s"] - 1) * 100
-            L.append("| %d | %s [%s-%s] | %s [%s-%s] | %s, %s | %s | %s |" % (
-                n["rules"], "{:,.0f}".format(n["flows_per_s"]), "{:,.0f}".format(n["flows_per_s_min"]),
-                "{:,.0f}".format(n["flows_per_s_max"]), fmt(n["cpf"], 0), fmt(n["cpf_min"], 0), fmt(n["cpf_max"], 0),
-                fmt(n["est_mpps"], 2), fmt(n["est_cpp"], 0), "yes" if n["flows_per_s"] >= 1e6 else "**no**",
-                "%+.1f %% %s" % (slower, "" if n["rules"] == res["new"][0]["rules"] else ("(met)" if slower <= 25 else "(**missed**)"))))
-    if res.get("workers"):
-        w = res["workers"]
-        L.append("")
-        L.append("Two workers (lcore 1 on CPU 1, lcore 2 on CPU 0): %d flows per guest; %d replies injected "
-                 "(each reply once into each uplink queue), %d received by sbgw's uplink; delivered %s; misdelivered %d; flows with both replies %d of %d; "
-                 "handed off %s; NAT ports in the owner's slice: %s; drops %s — %s"
-                 % (w["flows_per_guest"], w["replies_sent"], w["uplink_rx"], "+".join(str(x) for x in w["delivered"]),
-                    w["misdelivered"], w["flows_with_both_replies"], 2 * w["flows_per_guest"],
-                    w["handed_off"], w["nat_port_in_owner_slice"], w["drops"] or "none", "OK" if w["ok"] else "**FAILED**"))
-    if res.get("e2e"):
-        e = res["e2e"]["fwd"]
-        L.append("")
-        L.append("End to end (testpmd txonly 64 B, 1 flow, on CPU 0 -> net_virtio_user -> vhost-user -> forwarder on CPU 1 -> net_null):")
-        L.append("")
-        L.append("| forwarder | Mpps | busy cycles/pkt |")
-        L.append("|---|---:|---:|")
-        for k in ("sbgw", "testpmd io"):
-            L.append("| %s | %s [%s-%s] | %s [%s-%s] |" % (k, fmt(e[k]["mpps"], 2), fmt(e[k]["mpps_min"], 2),
-                                                    fmt(e[k]["mpps_max"], 2), fmt(e[k]["cpp"], 0),
-                                                    fmt(e[k]["cpp_min"], 0), fmt(e[k]["cpp_max"], 0)))
-        r = res["e2e"]["ratios"]["io"]
-        L.append("")
-        L.append("sbgw / testpmd io busy cycles: %s [%s-%s]" % (fmt(r["median"], 2), fmt(r["min"], 2), fmt(r["max"], 2)))
-    if res.get("kernel"):
-        L.append("")
-        L.append("Linux kernel (veth + nftables masquerade + conntrack, router namespace on CPU 1, mausezahn on CPU 0, 64 B UDP):")
-        L.append("")
-        L.append("| flows | offered and forwarded pps | CPU 1 kernel time | kernel CPU ns/packet [min-max] | net of idle CPU 1 | packets/s per core | sbgw cycles/pkt vs kernel |")
-        L.append("|---:|---:|---:|---:|---:|---:|---:|")
-        hz = res.get("tsc_mhz", 2600.0) * 1e6
-        for k in res["kernel"]:
-            sb = None
-            for c in res.get("est", []):
-                if c["proto"] == "udp" and c["size"] == 64 and c["flows"] == k["flows"]:
-                    sb = c["fwd"]["sbgw"]["cpp"]
-            kc = k["ns_per_pkt"] * hz / 1e9
-            L.append("| %d | %s | %.0f %% | %s [%s-%s] | %s | %s | %s |" % (
-                k["flows"], "{:,.0f}".format(k["pps"]), 100 * k["cpu1_util"], fmt(k["ns_per_pkt"], 0),
-                fmt(k["min"], 0), fmt(k["max"], 0), fmt(k["ns_per_pkt_net"], 0),
-                "{:,.0f}".format(1e9 / k["ns_per_pkt"]) if k["ns_per_pkt"] == k["ns_per_pkt"] else "-",
-                ("%.0f vs %.0f cycles: %.1fx fewer (target ≥ 10x: %s)" % (sb, kc, kc / sb, "met" if kc / sb >= 10 else "**missed**")) if sb else "-"))
-    if res.get("profile"):
-        L.append("")
-        L.append("Profile (-Dprofile=true build): cycles per packet by fast-path stage; the release build's total "
-                 "measured just before, in the same conditions:")
-        L.append("")
-        stages = list(res["profile"][0]["stages"].keys())
-        L.append("| case | " + " | ".join(stages) + " | profile build total | release build total |")
-        L.append("|---|" + "---:|" * (len(stages) + 2))
-        for p in res["profile"]:
-            L.append("| %s | %s | %s | %s |" % (
-                p["case"], " | ".join(fmt(p["stages"][s]["cpp"], 0) for s in stages),
-                fmt(p["total_cpp"], 0), fmt(p.get("release_cpp"), 0)))
-        for p in res["profile"]:
-            if p["stages"].get("classify", {}).get("calls"):
-                L.append("")
-                L.append("%s: per new flow, classify %s cycles, flow_create %s cycles."
-                         % (p["case"], fmt(p["stages"]["classify"]["per_call"], 0),
-                            fmt(p["stages"]["flow_create"]["per_call"], 0)))
-    return "\n".join(L) + "\n"
 
 
 # ------------------------------------------------------------------- main
@@ -1066,6 +794,9 @@ def main():
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        if "serve-sbgw" in cases or "serve-testpmd" in cases:
+            serve_vhost(cfg, "sbgw" if "serve-sbgw" in cases else "testpmd")
+            return
         if "est" in cases:
             res["est"] = [case_est(cfg, *c) for c in est_cases(cfg)]
         if "rev" in cases:

@@ -237,6 +237,70 @@ static void gateway_flows_zero_is_rejected(void **state)
 	gateway_fails_with(UPLINK " flows = 0;", "gateway.flows: 0 is out of range 1..268435456");
 }
 
+static void gateway_mbufs_default_is_sized_at_start(void **state)
+{
+	struct sbgw_config *cfg = load_gateway(UPLINK);
+
+	(void)state;
+	assert_int_equal(cfg->gw.mbufs, 0);
+	sbgw_config_free(cfg);
+}
+
+static void gateway_mbufs_is_read(void **state)
+{
+	struct sbgw_config *cfg = load_gateway(UPLINK " mbufs = 1048576;");
+
+	(void)state;
+	assert_int_equal(cfg->gw.mbufs, 1048576);
+	sbgw_config_free(cfg);
+}
+
+static void gateway_mbufs_too_few_is_rejected(void **state)
+{
+	(void)state;
+	gateway_fails_with(UPLINK " mbufs = 100;", "gateway.mbufs: 100 is out of range 1024..67108864");
+}
+
+static void gateway_uplink_next_hop_mac_is_read(void **state)
+{
+	struct sbgw_config *cfg = load_gateway(
+		"uplink = { device = \"u\"; address = \"198.51.100.2/24\"; next_hop = "
+		"\"198.51.100.1\"; next_hop_mac = \"02:00:5E:10:00:0a\"; };");
+	static const uint8_t want[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a};
+
+	(void)state;
+	assert_true(cfg->gw.uplink.has_next_hop_mac);
+	assert_memory_equal(cfg->gw.uplink.next_hop_mac.b, want, 6);
+	sbgw_config_free(cfg);
+}
+
+static void gateway_uplink_next_hop_mac_absent_means_arp(void **state)
+{
+	struct sbgw_config *cfg = load_gateway(UPLINK);
+
+	(void)state;
+	assert_false(cfg->gw.uplink.has_next_hop_mac);
+	sbgw_config_free(cfg);
+}
+
+static void gateway_uplink_next_hop_mac_invalid_is_rejected(void **state)
+{
+	(void)state;
+	gateway_fails_with("uplink = { device = \"u\"; address = \"198.51.100.2/24\"; next_hop = "
+			   "\"198.51.100.1\"; next_hop_mac = \"02:00:5e:10:00\"; };",
+			   "gateway.uplink.next_hop_mac: invalid next_hop_mac \"02:00:5e:10:00\": "
+			   "expected a unicast MAC such as 02:00:5e:10:00:01");
+}
+
+static void gateway_uplink_next_hop_mac_multicast_is_rejected(void **state)
+{
+	(void)state;
+	gateway_fails_with("uplink = { device = \"u\"; address = \"198.51.100.2/24\"; next_hop = "
+			   "\"198.51.100.1\"; next_hop_mac = \"01:00:5e:10:00:01\"; };",
+			   "gateway.uplink.next_hop_mac: invalid next_hop_mac \"01:00:5e:10:00:01\": "
+			   "expected a unicast MAC such as 02:00:5e:10:00:01");
+}
+
 static void gateway_nameserver_invalid_is_rejected(void **state)
 {
 	(void)state;
@@ -400,6 +464,13 @@ int main(void)
 		cmocka_unit_test(gateway_worker_and_slow_overlap_is_rejected),
 		cmocka_unit_test(gateway_eal_entries_must_be_strings),
 		cmocka_unit_test(gateway_flows_zero_is_rejected),
+		cmocka_unit_test(gateway_mbufs_default_is_sized_at_start),
+		cmocka_unit_test(gateway_mbufs_is_read),
+		cmocka_unit_test(gateway_mbufs_too_few_is_rejected),
+		cmocka_unit_test(gateway_uplink_next_hop_mac_is_read),
+		cmocka_unit_test(gateway_uplink_next_hop_mac_absent_means_arp),
+		cmocka_unit_test(gateway_uplink_next_hop_mac_invalid_is_rejected),
+		cmocka_unit_test(gateway_uplink_next_hop_mac_multicast_is_rejected),
 		cmocka_unit_test(gateway_nameserver_invalid_is_rejected),
 		cmocka_unit_test(gateway_control_socket_too_long_is_rejected),
 		cmocka_unit_test(gateway_control_socket_relative_follows_config_dir),
