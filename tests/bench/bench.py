@@ -668,15 +668,18 @@ def serve_vhost(cfg, forwarder="sbgw"):
         return
     g = Sbgw(cfg, sbgw_conf(cfg, [("bench", guest, None)], uplink, base_mbufs(2)), "serve")
     log("sbgw serves %s: guest 172.16.0.2 MAC 02:6d:73:00:00:02, gateway MAC 02:6d:73:00:00:01; "
-        "send UDP or TCP to 203.0.113.0/24. ^C stops." % sock)
+        "send UDP or TCP to 203.0.113.0/24. ^C (or SIGTERM) stops." % sock)
     try:
         a = g.sample()
         while True:
             time.sleep(1)
             b = g.sample()
             w = window(a, b)
-            print("%.3f Mpps, %.0f busy cycles/packet, drops %s" % (w["mpps"], w["cpp"], w["drops"] or "none"),
-                  flush=True)
+            if w["packets"]:
+                print("%.3f Mpps, %.0f busy cycles/packet, drops %s" % (w["mpps"], w["cpp"], w["drops"] or "none"),
+                      flush=True)
+            else:
+                print("idle (no packets), drops %s" % (w["drops"] or "none"), flush=True)
             a = b
     except KeyboardInterrupt:
         pass
