@@ -20,18 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-scripts/deps build
-bench_pkgs=(dpdk netsniff-ng nftables iproute2 coreutils procps python3)
-missing=()
-for p in "${bench_pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "run.sh: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/deps bench
 
 [ -f build-bench/build.ninja ] || meson setup build-bench -Dbuildtype=release >/dev/null
 [ -f build-bench-profile/build.ninja ] ||

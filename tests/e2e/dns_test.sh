@@ -23,7 +23,7 @@ HOLE2=192.0.2.54
 PCAP=$E2E_TMP/inet-dns.pcap
 
 for tool in nsd tcpdump dig; do
-	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is missing (scripts/deps test)"; exit 0; }
+	command -v "$tool" >/dev/null || { echo "Bail out! $tool missing: run scripts/deps test"; exit 1; }
 done
 
 e2e_internet || exit 1

@@ -219,21 +219,32 @@ e2e_stop() {
 	return $rc
 }
 
-# e2e_telemetry CMD: the JSON answer of sbgw's telemetry.
+# e2e_telemetry CMD: the JSON answer of sbgw's telemetry. Fails loudly,
+# naming what is missing, when the client is not installed or sbgw does not
+# answer.
 e2e_telemetry() {
-	echo "$1" | dpdk-telemetry.py -f "sbgwt-$E2E_ID" 2>/dev/null |
-		"$PY" -c 'import sys,json
-text=sys.stdin.read(); i=text.find("{\""+sys.argv[1].split(",")[0])
-print(json.dumps(json.JSONDecoder().raw_decode(text[i:])[0][sys.argv[1].split(",")[0]]))' "$1"
+	local text
+	if ! command -v dpdk-telemetry.py >/dev/null; then
+		echo "dpdk-telemetry.py not found (Debian package dpdk-dev: scripts/deps test)" >&2
+		return 1
+	fi
+	text=$(echo "$1" | dpdk-telemetry.py -f "sbgwt-$E2E_ID" 2>&1)
+	"$PY" -c 'import sys,json
+cmd=sys.argv[1].split(",")[0]; text=sys.argv[2]; i=text.find("{\""+cmd)
+if i < 0:
+    sys.exit("telemetry did not answer %s: %r" % (sys.argv[1], text.strip()[-300:]))
+print(json.dumps(json.JSONDecoder().raw_decode(text[i:])[0][cmd]))' "$1" "$text"
 }
 
 # e2e_counter SANDBOX PATH: one number from /sbgw/sandbox (drops.x, rule_hits.N, ...).
 e2e_counter() {
-	e2e_telemetry "/sbgw/sandbox,$1" | "$PY" -c 'import sys,json
-d=json.load(sys.stdin)
+	local json
+	json=$(e2e_telemetry "/sbgw/sandbox,$1") || return 1
+	"$PY" -c 'import sys,json
+d=json.loads(sys.argv[2])
 for k in sys.argv[1].split("."):
     d=d[int(k)] if isinstance(d,list) else d.get(k,0)
-print(d)' "$2"
+print(d)' "$2" "$json"
 }
 
 e2e_in() { # ns cmd...
