@@ -17,7 +17,7 @@ def sbgw_binary() -> str:
     path = os.environ.get("SBGW") or os.path.join(ROOT, "build", "app", "sbgw", "sbgw")
     if not os.access(path, os.X_OK):
         raise RuntimeError(f"{path} is not an executable sbgw; build first")
-    return path
+    return os.path.abspath(path)
 
 
 def run_sbgw(flag: str, text: str) -> subprocess.CompletedProcess:
