@@ -9,6 +9,7 @@
                                            Network(policy=policy, ports=(PortBinding.tcp(8080, 80),)))])
 """
 
+from .control import ControlClient, ControlError
 from .gateway import Gateway, GatewayTls, Sandbox, Uplink
 from .network import (
     Action,
@@ -25,14 +26,14 @@ from .network import (
     Rule,
     TlsConfig,
 )
-from .render import render_config, render_sandbox, write_config
+from .render import network_body, render_config, render_sandbox, write_config
 from .sbgwtool import ConfigRejected, check_file, check_text, dump_file, dump_text
 from .secrets import Secret, SecretEntry, SecretInjection, ViolationAction, ViolationPolicy
 
 __all__ = [
-    "Action", "ConfigRejected", "DestGroup", "Destination", "Direction", "DnsConfig", "Gateway",
+    "Action", "ConfigRejected", "ControlClient", "ControlError", "DestGroup", "Destination", "Direction", "DnsConfig", "Gateway",
     "GatewayTls", "Network", "NetworkDestination", "NetworkPolicy", "PortBinding", "PortProtocol",
     "Protocol", "Rule", "Sandbox", "Secret", "SecretEntry", "SecretInjection", "TlsConfig", "Uplink",
-    "ViolationAction", "ViolationPolicy", "check_file", "check_text", "dump_file", "dump_text",
+    "ViolationAction", "ViolationPolicy", "check_file", "check_text", "dump_file", "dump_text", "network_body",
     "render_config", "render_sandbox", "write_config",
 ]

@@ -259,6 +259,15 @@ def render_sandbox(sandbox: Sandbox) -> str:
     return _format(sandbox_value(sandbox), 0) + "\n"
 
 
+def network_body(network: Network) -> str:
+    """The settings of a `network = { ... };` group without its braces (the control
+    socket's "policy" command takes this)."""
+    if not isinstance(network, Network):
+        raise TypeError(f"expected a Network, got {type(network).__name__}")
+    g = network_value(network)
+    return "".join(f"{k} = {_format(v, 0)};\n" for k, v in g.items())
+
+
 def render_config(gateway: Gateway, sandboxes: Sequence[Sandbox] = ()) -> str:
     """The whole configuration file: version, gateway, sandboxes in the given order."""
     if not isinstance(gateway, Gateway):
