@@ -8,6 +8,9 @@ import unittest
 
 from sbgw import (
     Action,
+    Gateway,
+    GatewayTls,
+    Uplink,
     DestGroup,
     Destination,
     Direction,
@@ -155,6 +158,38 @@ class SbgwReadsWhatWasMeant(unittest.TestCase):
             "require_tls no, injection: headers no basic_auth yes query_params yes body no",
         ):
             self.assertIn(want, out)
+
+    def test_every_gateway_field(self):
+        gw = Gateway(
+            uplink=Uplink("net_af_packet0,iface=up0", "198.51.100.2/24", "198.51.100.1", address6="2001:db8:1::2/64",
+                          next_hop6="2001:db8:1::1", next_hop_mac="02:00:5e:10:00:01"),
+            eal=("--no-huge", "--no-pci"), workers=(1,), slow=(0,), host_device="net_tap0,iface=sbgw0",
+            nameservers=("203.0.113.53", "dns.example:5353"),
+            tls=GatewayTls(ca_cn="Edge CA", state_dir="/var/lib/sbgw/tls2"),
+            control_socket="/run/sbgw/c.sock", flows=2000000, mbufs=65536,
+            floor=NetworkPolicy(rules=(*Rule.allow_dns(), Rule.allow(destination="public"))),
+        )
+        proc = run_sbgw("-p", render_config(gw))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for want in (
+            'eal: "--no-huge" "--no-pci"', "workers: 1\n", "slow: 0\n",
+            "uplink next_hop_mac: 02:00:5e:10:00:01 (static, no ARP)",
+            "uplink6: address 2001:db8:1::2/64 next_hop 2001:db8:1::1",
+            'host: device "net_tap0,iface=sbgw0"', "nameservers: 203.0.113.53:53 dns.example:5353",
+            'tls: generated CA "Edge CA" kept in "/var/lib/sbgw/tls2"', 'control socket: "/run/sbgw/c.sock"',
+            "flows: 2000000", "mbufs: 65536", "allow egress to group public",
+            "floor: 6 rte_acl rules",
+        ):
+            self.assertIn(want, proc.stdout)
+
+    def test_large_integers_keep_their_value(self):
+        # libconfig 1.5 truncates a 32-bit literal that overflows; the renderer adds L.
+        gw = Gateway(uplink=Uplink("net_af_packet0,iface=up0", "198.51.100.2/24", "198.51.100.1"), flows=268435456)
+        text = render_config(gw)
+        self.assertIn("flows = 268435456;", text)
+        from sbgw.render import _scalar
+        self.assertEqual(_scalar(2**31), "2147483648L")
+        self.assertEqual(_scalar(-(2**31)), "-2147483648")
 
     def test_render_sandbox_is_one_entry(self):
         text = render_sandbox(Sandbox("api", PORT, Network.allow_all()))
