@@ -217,11 +217,11 @@ def check_pool(text: object, what: str, version: int) -> str:
     except ValueError:
         net = None
     if net is None or net.version != version or "/" not in text:
-        raise ValueError(f'{what}: invalid {what} "{quote(text)}": expected an {fam} network such as {example}')
+        raise ValueError(f'invalid {what} "{quote(text)}": expected an {fam} network such as {example}')
     if net.prefixlen > longest:
-        raise ValueError(f"{what}: invalid {fam} pool `{text}`: prefix must be /{longest} or shorter")
-    if ipaddress.ip_network(text, strict=False).network_address != ipaddress.ip_address(text.split("/")[0]):
-        raise ValueError(f'{what}: invalid {what} "{text}": host bits are set (the network is {net})')
+        raise ValueError(f"invalid {fam} pool `{text}`: prefix must be /{longest} or shorter")
+    if net.network_address != ipaddress.ip_address(text.split("/")[0]):
+        raise ValueError(f'invalid {what} "{text}": host bits are set (the network is {net})')
     return text
 
 
