@@ -4,6 +4,9 @@ read back by sbgw as the same values (escaping, Unicode names, every optional fi
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
+import tempfile
 import unittest
 
 from sbgw import (
@@ -28,12 +31,14 @@ from sbgw import (
     TlsConfig,
     ViolationAction,
     ViolationPolicy,
+    check_file,
     render_config,
     render_sandbox,
+    write_config,
 )
 
 from seed_examples import GATEWAY, PORT
-from support import run_sbgw
+from support import run_sbgw, sbgw_binary
 
 
 def dump(*sandboxes: Sandbox) -> str:
@@ -190,6 +195,16 @@ class SbgwReadsWhatWasMeant(unittest.TestCase):
         from sbgw.render import _scalar
         self.assertEqual(_scalar(2**31), "2147483648L")
         self.assertEqual(_scalar(-(2**31)), "-2147483648")
+
+    def test_write_config_is_private_and_checked(self):
+        # 0600: an inline secret value may be in the file.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sbgw.conf")
+            secret = Secret.env("K", value="v", allow_hosts=("api.example.com",))
+            write_config(path, GATEWAY, [Sandbox("api", PORT, secrets=(secret,))])
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+            self.assertEqual(os.listdir(d), ["sbgw.conf"])  # no temporary file left behind
+            check_file(path, binary=sbgw_binary())
 
     def test_render_sandbox_is_one_entry(self):
         text = render_sandbox(Sandbox("api", PORT, Network.allow_all()))
