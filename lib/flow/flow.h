@@ -15,9 +15,9 @@
  *   t = sbgw_flow_table_create(&params);            main lcore, before start
  *   f = sbgw_flow_lookup(t, &key);                  or sbgw_flow_lookup_bulk()
  *   if (f == NULL) f = sbgw_flow_create(t, &c, now); c from the ACL verdict
- *   sbgw_flow_touch(f, dir, bytes, now);            per packet
- *   sbgw_flow_track_tcp(f, dir, tcp_flags, now);    per TCP packet
- *   sbgw_flow_expire(t, now, budget);               every loop, bounded work
+ *   sbgw_flow_seen(f, now);                         per packet (or sbgw_flow_touch())
+ *   sbgw_flow_track_tcp(f, dir, tcp_flags, now);    per TCP packet that may change state
+ *   sbgw_flow_expire_paced(t, now, period);         every loop, work sized by time
  *   sbgw_flow_table_free(t);                        after the worker stopped
  *
  * Keys: guest side {zone = sandbox, src = guest, dst = remote}, uplink
@@ -51,9 +51,12 @@ struct sbgw_flow_key {
 	uint16_t pad;
 	uint8_t src[16];   /* IPv4 in the first 4 bytes, network order; rest zero */
 	uint8_t dst[16];
+	uint32_t pad2;     /* to 48 bytes: rte_hash compares keys of 48 with vector code */
 } __attribute__((packed, aligned(4)));
 
 #define SBGW_FLOW_ZONE_UPLINK UINT32_MAX
+
+_Static_assert(sizeof(struct sbgw_flow_key) == 48, "flow key is 48 bytes");
 
 enum sbgw_tcp_state {
 	SBGW_TCP_NONE = 0, /* UDP, ICMP */
@@ -65,19 +68,36 @@ enum sbgw_tcp_state {
 	SBGW_TCP_CLOSED,    /* RST seen */
 };
 
+/*
+ * Laid out for the fast path: everything forwarding a packet of an
+ * established flow reads or writes, in either direction, sits in the
+ * entry's first cache line (the entry is cache-line aligned): the
+ * timestamp, the NAT port, the TCP state, the checksum deltas of the
+ * rewrite and, through guest_key, the guest's address and port that a
+ * reply is rewritten to. The uplink key and the counters are colder.
+ */
 struct sbgw_flow {
-	struct sbgw_flow_key guest_key;  /* as the guest sends */
-	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
 	uint64_t last_seen;              /* TSC */
-	uint64_t packets[2], bytes[2];   /* [0] guest→uplink, [1] uplink→guest */
 	uint32_t sandbox;
+	int32_t rule;                    /* policy rule that allowed it, -1: default */
 	uint16_t nat_port;
+	/*
+	 * One's complement sums (16-bit words in memory order, folded) of
+	 * the NAT rewrite guest -> uplink: csum_ip of the source address
+	 * change (IPv4 header), csum_l4 of the address and port change (the
+	 * TCP / UDP pseudo-header and port). The reverse rewrite adds their
+	 * complements. Set by sbgw_flow_create().
+	 */
+	uint16_t csum_ip, csum_l4;
 	uint8_t tcp_state;               /* enum sbgw_tcp_state */
 	uint8_t fin_seen;                /* bit 0: guest FIN, bit 1: remote FIN */
-	int32_t rule;                    /* policy rule that allowed it, -1: default */
-	bool counts_connection;          /* held against the sandbox's max_connections */
 	uint8_t tcp_initiator;           /* dir of the SYN that opened the connection */
-};
+	bool counts_connection;          /* held against the sandbox's max_connections */
+	uint8_t pad[6];
+	struct sbgw_flow_key guest_key;  /* as the guest sends; src, src_port in line 0 */
+	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
+	uint64_t packets[2], bytes[2];   /* [0] guest→uplink, [1] uplink→guest (sbgw_flow_touch) */
+} __attribute__((aligned(64)));
 
 struct sbgw_flow_timeouts { /* seconds */
 	uint32_t tcp_syn;         /* default 30 */
@@ -156,6 +176,17 @@ void sbgw_flow_delete(struct sbgw_flow_table *t, struct sbgw_flow *f);
  */
 void sbgw_flow_track_tcp(struct sbgw_flow *f, unsigned int dir, uint8_t tcp_flags, uint64_t now);
 
+/*
+ * Refresh last_seen. Writes only when it changes: the packets of one
+ * burst share their `now`, so a flow's entry is written at most once per
+ * burst, not per packet.
+ */
+static inline void sbgw_flow_seen(struct sbgw_flow *f, uint64_t now)
+{
+	if (f->last_seen != now)
+		f->last_seen = now;
+}
+
 /* Account one packet of bytes in direction dir and refresh last_seen. */
 static inline void sbgw_flow_touch(struct sbgw_flow *f, unsigned int dir, uint32_t bytes,
 				   uint64_t now)
@@ -171,6 +202,18 @@ static inline void sbgw_flow_touch(struct sbgw_flow *f, unsigned int dir, uint32
  * takes capacity / budget calls. Returns how many expired.
  */
 unsigned int sbgw_flow_expire(struct sbgw_flow_table *t, uint64_t now, unsigned int budget);
+
+/*
+ * Expire at a pace set by time and by the part of the table flows have
+ * used: each call looks at as many entries as the TSC cycles since the
+ * last call allow for a full sweep of the used entries every `period`
+ * cycles (at most SBGW_FLOW_EXPIRE_CALL_MAX per call; what is left over
+ * is done by the next calls). A flow thus lives at most about one period
+ * past its timeout, and a loop pays for expiry in proportion to the flows
+ * there are, not a fixed slice of the whole table. Returns how many expired.
+ */
+#define SBGW_FLOW_EXPIRE_CALL_MAX 1024u
+unsigned int sbgw_flow_expire_paced(struct sbgw_flow_table *t, uint64_t now, uint64_t period);
 
 /* Live flows; live flows with counts_connection of one sandbox (0 if out of range). */
 uint32_t sbgw_flow_count(const struct sbgw_flow_table *t);

@@ -28,6 +28,9 @@ struct sbgw_flow_table {
 	uint32_t n_free;
 	uint32_t capacity;
 	uint32_t cursor; /* next entry sbgw_flow_expire() looks at */
+	/* Entries at and above this were never used: sweeps stop here. */
+	uint32_t high_water;
+	uint64_t expire_tsc; /* sbgw_flow_expire_paced(): the time its work is done up to */
 
 	uint32_t n_sandboxes;
 	uint32_t *connections;     /* per sandbox: live flows with counts_connection */
@@ -49,6 +52,9 @@ int flow_nat_init(struct sbgw_flow_table *t, const struct sbgw_flow_table_params
 int flow_nat_map(struct sbgw_flow_table *t, const struct sbgw_flow_key *guest,
                  const struct sbgw_addr *uplink_addr, struct sbgw_flow_key *uplink,
                  hash_sig_t *uplink_sig);
+
+/* nat.c: the checksum deltas of f's rewrite, from its two keys. */
+void flow_nat_csum(struct sbgw_flow *f);
 
 /* tcp.c */
 void flow_timeouts_init(struct sbgw_flow_table *t, const struct sbgw_flow_timeouts *to);

@@ -707,7 +707,10 @@ def case_profile(cfg):
     """Each case twice in a row: the release build (its total) and the
     profile build (its stages); the difference of the totals is the marks' cost."""
     out = []
+    wanted = cfg.profile_cases.split(",")
     for proto, size, flows in (("udp", 64, 1), ("udp", 64, 1000), ("udp", 64, 128000)):
+        if str(flows) not in wanted:
+            continue
         name = "%s%d-%d" % (proto, size, flows)
         f = pcap(cfg, "guest-%s.pcap" % name, "guest", "--proto", proto, "--size", str(size), "--flows", str(flows))
         mbufs = base_mbufs(2) + round_up(pcap_count(f))
@@ -720,6 +723,8 @@ def case_profile(cfg):
         out.append(p)
         log("profile %s: %s" % (name, ", ".join("%s %.0f" % (k, v["cpp"]) for k, v in p["stages"].items())))
     # New flows: the fill phase, 10 rules.
+    if "new" not in wanted:
+        return out
     rel = case_new(cfg, 10, 0, tag="profile-new-rel")
     r = case_new(cfg, 10, 0, binary=cfg.sbgw_profile, tag="profile-new")
     p = profile_of(*r["samples"])
@@ -771,6 +776,8 @@ def main():
     ap.add_argument("--ceilings", default="io,mac,5tswap")
     ap.add_argument("--rules", default="10,1000,10000")
     ap.add_argument("--new-flows", type=int, default=1000000)
+    ap.add_argument("--profile-cases", default="1,1000,128000,new",
+                    help="what 'profile' runs: flow counts of the established case, 'new'")
     ap.add_argument("--new-reps", type=int, default=3)
     ap.add_argument("--e2e-pairs", type=int, default=3)
     ap.add_argument("--kernel-dur", type=float, default=10.0)

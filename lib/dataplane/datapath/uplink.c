@@ -20,7 +20,7 @@
 #include "parse.h"
 #include "rewrite.h"
 
-#define NEIGH_VALID (1ull << 48)
+#define NEIGH_VALID SBGW_NEIGH_VALID
 #define NEIGH_RETRY_MS 200
 #define ICMP_ECHO_REPLY 0
 #define ICMP6_ECHO_REPLY 129
@@ -48,7 +48,7 @@ static void mac_unpack(uint64_t v, uint8_t mac[6])
 		mac[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void uplink_send(struct sbgw_worker *w, struct rte_mbuf *m)
+void sbgw_uplink_send(struct sbgw_worker *w, struct rte_mbuf *m)
 {
 	w->uplink_counters.tx_packets++;
 	w->uplink_counters.tx_bytes += rte_pktmbuf_pkt_len(m);
@@ -83,7 +83,7 @@ static void solicit(struct sbgw_worker *w, unsigned int family, uint64_t now)
 					   gw->uplink_mac.addr_bytes, gw->uplink6, gw->next_hop6);
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 }
 
 void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now)
@@ -95,7 +95,7 @@ void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int fami
 	if (mac & NEIGH_VALID) {
 		mac_unpack(mac, eth);
 		memcpy(eth + 6, gw->uplink_mac.addr_bytes, 6);
-		uplink_send(w, m);
+		sbgw_uplink_send(w, m);
 		return;
 	}
 	if (w->n_pending[family] == SBGW_NEIGH_PENDING_MAX) {
@@ -150,7 +150,7 @@ static void uplink_arp(struct sbgw_worker *w, struct rte_mbuf *m, const struct s
 	}
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 }
 
 static bool uplink_nd(struct sbgw_worker *w, struct rte_mbuf *m, const struct sbgw_pkt_info *info)
@@ -176,7 +176,7 @@ static bool uplink_nd(struct sbgw_worker *w, struct rte_mbuf *m, const struct sb
 	}
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 	return true;
 }
 
