@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -45,6 +46,9 @@ from common import (BURST, MAIN_LCORE, NEXT_HOP, NEXT_HOP_MAC, PREFIX, PROCS, TE
 from kernel import case_kernel  # noqa: E402
 from report import table  # noqa: E402
 from telemetry import Telemetry  # noqa: E402
+
+
+RUNTIME_DIR = "/var/run/dpdk"  # DPDK's runtime directory for root
 
 
 class Hugepages:
@@ -69,6 +73,15 @@ class Hugepages:
         if self.pages < pages:
             log("warning: only %d of %d hugepages could be reserved" % (self.pages, pages))
 
+    @staticmethod
+    def remove_runtime_dirs():
+        """DPDK leaves each file prefix's runtime directory (its config, fbarray
+        and telemetry socket) in /var/run/dpdk: remove ours once our
+        processes have ended."""
+        for name in os.listdir(RUNTIME_DIR) if os.path.isdir(RUNTIME_DIR) else []:
+            if name == PREFIX or name.startswith(PREFIX + "-"):
+                shutil.rmtree(os.path.join(RUNTIME_DIR, name), ignore_errors=True)
+
     def remove_files(self):
         for name in os.listdir(self.mnt):
             if name.startswith(PREFIX):
@@ -79,11 +92,12 @@ class Hugepages:
 
     def release(self):
         self.remove_files()
+        self.remove_runtime_dirs()
         with open(self.nr_path, "w") as f:
             f.write(str(self.orig))
         if self.mounted:
             subprocess.run(["umount", self.MNT], check=False)
-        log("hugepages: files removed, reservation back to %d" % self.orig)
+        log("hugepages: files and %s/%s* removed, reservation back to %d" % (RUNTIME_DIR, PREFIX, self.orig))
 
 
 # ---------------------------------------------------------------- testpmd
