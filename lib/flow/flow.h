@@ -69,17 +69,17 @@ enum sbgw_tcp_state {
 };
 
 /*
- * Laid out for the fast path: everything forwarding a packet of an
- * established flow reads or writes, in either direction, sits in the
- * entry's first cache line (the entry is cache-line aligned): the
- * timestamp, the NAT port, the TCP state, the checksum deltas of the
- * rewrite and, through guest_key, the guest's address and port that a
- * reply is rewritten to. The uplink key and the counters are colder.
+ * Laid out for the fast path (the entry is cache-line aligned): line 0
+ * holds the guest key, which the table's index compares for a frame from
+ * the guest, and everything forwarding a packet of an established flow
+ * reads or writes (timestamp, NAT port, checksum deltas, TCP state), so
+ * that direction touches one line of the entry; a reply's key is in line 1,
+ * beside the sandbox it goes to. The counters are in line 2.
  */
 struct sbgw_flow {
+	/* line 0 */
+	struct sbgw_flow_key guest_key;  /* as the guest sends */
 	uint64_t last_seen;              /* TSC */
-	uint32_t sandbox;
-	int32_t rule;                    /* policy rule that allowed it, -1: default */
 	uint16_t nat_port;
 	/*
 	 * One's complement sums (16-bit words in memory order, folded) of
@@ -91,12 +91,15 @@ struct sbgw_flow {
 	uint16_t csum_ip, csum_l4;
 	uint8_t tcp_state;               /* enum sbgw_tcp_state */
 	uint8_t fin_seen;                /* bit 0: guest FIN, bit 1: remote FIN */
+	/* line 1 */
+	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
+	uint32_t sandbox;
+	int32_t rule;                    /* policy rule that allowed it, -1: default */
 	uint8_t tcp_initiator;           /* dir of the SYN that opened the connection */
 	bool counts_connection;          /* held against the sandbox's max_connections */
-	uint8_t pad[6];
-	struct sbgw_flow_key guest_key;  /* as the guest sends; src, src_port in line 0 */
-	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
-	uint64_t packets[2], bytes[2];   /* [0] guest→uplink, [1] uplink→guest (sbgw_flow_touch) */
+	/* line 2 */
+	uint64_t packets[2] __attribute__((aligned(64))); /* [0] guest→uplink, [1] uplink→guest */
+	uint64_t bytes[2];               /* (sbgw_flow_touch(); the fast path keeps no per-flow counts) */
 } __attribute__((aligned(64)));
 
 struct sbgw_flow_timeouts { /* seconds */
@@ -109,7 +112,7 @@ struct sbgw_flow_timeouts { /* seconds */
 };
 
 struct sbgw_flow_table_params {
-	const char *name;        /* unique, for rte_hash */
+	const char *name;        /* unique (the index's memzone), < 32 characters */
 	uint32_t capacity;       /* flows */
 	int socket_id;
 	unsigned int worker;     /* this worker's index */
@@ -146,7 +149,12 @@ void sbgw_flow_table_free(struct sbgw_flow_table *t);
 unsigned int sbgw_flow_port_owner(const struct sbgw_flow_table *t, uint16_t port);
 
 struct sbgw_flow *sbgw_flow_lookup(struct sbgw_flow_table *t, const struct sbgw_flow_key *k);
-/* Bulk lookup of n keys (n <= 64); flows[i] NULL where missing. Returns hits. */
+/*
+ * Bulk lookup of n keys; flows[i] NULL where missing. Returns hits. Up to
+ * SBGW_FLOW_BULK_MAX at once pipeline their cache misses; the entries
+ * found are prefetched.
+ */
+#define SBGW_FLOW_BULK_MAX 64u
 unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_flow_key **keys,
 				   unsigned int n, struct sbgw_flow **flows);
 

@@ -106,7 +106,7 @@ static void key_addr(uint8_t out[16], const struct sbgw_addr *a)
 
 int flow_nat_map(struct sbgw_flow_table *t, const struct sbgw_flow_key *guest,
                  const struct sbgw_addr *uplink_addr, struct sbgw_flow_key *uplink,
-                 hash_sig_t *uplink_sig)
+                 uint64_t *uplink_hash)
 {
 	uint32_t size = t->slice_size;
 	uint32_t probes = RTE_MIN(size, (uint32_t)NAT_PROBES);
@@ -122,12 +122,12 @@ int flow_nat_map(struct sbgw_flow_table *t, const struct sbgw_flow_key *guest,
 	key_addr(uplink->dst, uplink_addr);
 
 	for (uint32_t i = 0; i < probes; i++) {
-		hash_sig_t sig;
+		uint64_t h;
 
 		uplink->dst_port = (uint16_t)(t->slice_lo + off);
-		sig = rte_hash_hash(t->hash, uplink);
-		if (rte_hash_lookup_with_hash(t->hash, uplink, sig) < 0) {
-			*uplink_sig = sig;
+		h = flow_hash(uplink);
+		if (flow_find(t, uplink, h) == NULL) {
+			*uplink_hash = h;
 			return 0;
 		}
 		off += stride;

@@ -101,6 +101,17 @@ static inline void sbgw_fast_key4(struct sbgw_flow_key *k, uint32_t zone, const 
 	memcpy(k->dst, ip + 16, 4);
 }
 
+static inline bool sbgw_fast_key_equal(const struct sbgw_flow_key *a, const struct sbgw_flow_key *b)
+{
+	uint64_t x[6], y[6], d = 0;
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (unsigned int i = 0; i < 6; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
 /*
  * The Ethernet addresses of a frame to the uplink's next hop of family
  * (0: IPv4, 1: IPv6): false while it is unresolved (the full path then

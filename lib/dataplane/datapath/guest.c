@@ -652,10 +652,15 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		slot[i] = -1;
-		if (guest_fast_candidate(sb, pkts[i], &keys[nk])) {
-			kp[nk] = &keys[nk];
-			slot[i] = (int8_t)nk++;
+		if (!guest_fast_candidate(sb, pkts[i], &keys[nk]))
+			continue;
+		/* A run of one flow's frames (a bulk transfer) is looked up once. */
+		if (nk > 0 && sbgw_fast_key_equal(&keys[nk], &keys[nk - 1])) {
+			slot[i] = (int8_t)(nk - 1);
+			continue;
 		}
+		kp[nk] = &keys[nk];
+		slot[i] = (int8_t)nk++;
 	}
 	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
 	if (nk > 0)

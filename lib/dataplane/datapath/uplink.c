@@ -348,10 +348,15 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		slot[i] = -1;
-		if (uplink_fast_candidate(w, pkts[i], handed_off, &keys[nk])) {
-			kp[nk] = &keys[nk];
-			slot[i] = (int8_t)nk++;
+		if (!uplink_fast_candidate(w, pkts[i], handed_off, &keys[nk]))
+			continue;
+		/* A run of one flow's frames (a bulk transfer) is looked up once. */
+		if (nk > 0 && sbgw_fast_key_equal(&keys[nk], &keys[nk - 1])) {
+			slot[i] = (int8_t)(nk - 1);
+			continue;
 		}
+		kp[nk] = &keys[nk];
+		slot[i] = (int8_t)nk++;
 	}
 	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
 	if (nk > 0)
