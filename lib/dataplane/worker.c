@@ -116,6 +116,7 @@ int sbgw_worker_main(void *arg)
 		sbgw_flow_expire_paced(w->flows, start, gw->tsc_hz / 1000 * EXPIRE_SWEEP_MS);
 		sbgw_frag_expire(&w->frag, start);
 		SBGW_PROF_MARK(w, SBGW_PROF_OTHER); /* profile.h */
+		SBGW_PROF_END(w); /* profile.h */
 		w->loops++;
 		if (got > 0) {
 			w->busy_cycles += rte_rdtsc() - start;

@@ -187,13 +187,16 @@ struct sbgw_flow *sbgw_flow_lookup(struct sbgw_flow_table *t, const struct sbgw_
  * Three passes over the burst, so that each waits for memory the previous
  * one asked for long before: hash every key and prefetch its home bucket;
  * find each key's first signature match and prefetch that entry (the
- * line with the key, and the hot line); then compare keys, following
- * other matches and overflow chains where needed.
+ * line with the key, and the hot line); then compare keys, searching
+ * again (other matches, overflow chains) only where the bucket leaves
+ * room for doubt.
  */
 unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_flow_key **keys,
 				   unsigned int n, struct sbgw_flow **flows)
 {
 	uint64_t h[SBGW_FLOW_BULK_MAX];
+	uint32_t ref[SBGW_FLOW_BULK_MAX];
+	bool more[SBGW_FLOW_BULK_MAX];
 	unsigned int hits = 0;
 
 	if (n > SBGW_FLOW_BULK_MAX) {
@@ -210,15 +213,22 @@ unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_
 		const struct flow_bucket *bk = &t->buckets[(uint32_t)h[i] & t->bucket_mask];
 		unsigned int m = sig_matches(bk, hash_sig(h[i]));
 
+		/* Most often one match, the key's; else decided in the last pass. */
+		ref[i] = 0;
+		more[i] = m != 0 ? (m & (m - 1)) != 0 || bk->overflow != 0 : bk->overflow != 0;
 		if (m != 0) {
-			uint32_t ref = bk->ref[__builtin_ctz(m)];
-
-			rte_prefetch0(ref_key(t, ref)); /* the key's line */
-			rte_prefetch0(ref_flow(t, ref)); /* the hot line, the same for a guest key */
+			ref[i] = bk->ref[__builtin_ctz(m)];
+			rte_prefetch0(ref_key(t, ref[i])); /* the key's line */
+			rte_prefetch0(ref_flow(t, ref[i])); /* the hot line, the same for a guest key */
 		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		flows[i] = flow_find(t, keys[i], h[i]);
+		if (ref[i] != 0 && key_equal(ref_key(t, ref[i]), keys[i]))
+			flows[i] = ref_flow(t, ref[i]);
+		else if (more[i])
+			flows[i] = flow_find(t, keys[i], h[i]);
+		else
+			flows[i] = NULL;
 		hits += flows[i] != NULL;
 	}
 	return hits;

@@ -42,13 +42,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mkpcap  # noqa: E402
 from common import (BURST, MAIN_LCORE, NEXT_HOP, NEXT_HOP_MAC, PREFIX, PROCS, TESTPMD,  # noqa: E402
-                    UPLINK_ADDR, WORKER_LCORE, base_mbufs, file_has, log, med, round_up, sh, wait_for)
+                    UPLINK_ADDR, WORKER_LCORE, base_mbufs, file_has, lcore_cpu_seconds, log, med,
+                    round_up, sh, wait_for)
 from kernel import case_kernel  # noqa: E402
 from report import table  # noqa: E402
 from telemetry import Telemetry  # noqa: E402
 
 
 RUNTIME_DIR = "/var/run/dpdk"  # DPDK's runtime directory for root
+TSC_HZ = float("nan")  # the TSC rate, as the first dpdk-testpmd run reports it
 
 
 class Hugepages:
@@ -140,7 +142,9 @@ def run_testpmd(cfg, mode, vdevs, mbufs, warm, dur, tag):
     send("stop")
     send("start")
     send("show port stats all")
+    cpu0 = lcore_cpu_seconds(p.pid)
     time.sleep(dur)
+    cpu1 = lcore_cpu_seconds(p.pid)
     send("show port stats all")
     send("stop")
     send("quit")
@@ -157,8 +161,15 @@ def run_testpmd(cfg, mode, vdevs, mbufs, warm, dur, tag):
     rx = sum(int(x) for x in pps[-nports:])
     tx = sum(int(x) for x in tpps[-nports:])
     c, pk = int(cyc[-1][1]), int(cyc[-1][2])
+    mhz = re.findall(r"at (\d+) MHz Clock", text)
+    if mhz:
+        global TSC_HZ
+        TSC_HZ = float(mhz[-1]) * 1e6
+    # CPU time of the forwarding lcore per packet, for packets at the window's rate.
+    cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
     return {"fwd": "testpmd " + mode, "mpps": rx / 1e6, "tx_mpps": tx / 1e6,
-            "cpp": c / pk if pk else float("nan")}
+            "cpp": c / pk if pk else float("nan"),
+            "cpu_cpp": cpu * TSC_HZ / (rx * dur) if cpu and rx else float("nan")}
 
 
 # ------------------------------------------------------------------- sbgw
@@ -215,7 +226,7 @@ class Sbgw:
 
     def sample(self):
         t = time.monotonic()
-        s = {"t": t, "workers": self.tel.query("/sbgw/workers"),
+        s = {"t": t, "cpu": lcore_cpu_seconds(self.p.pid), "workers": self.tel.query("/sbgw/workers"),
              "uplink": self.tel.query("/sbgw/uplink")}
         s["sandbox"] = {n: self.tel.query("/sbgw/sandbox," + n) for n in self.sandboxes}
         return s
@@ -252,7 +263,11 @@ def window(a, b):
     dc = wsum(b, "busy_cycles") - wsum(a, "busy_cycles")
     tx = b["uplink"]["tx_packets"] - a["uplink"]["tx_packets"]
     tg = sum(b["sandbox"][n]["to_guest_packets"] - a["sandbox"][n]["to_guest_packets"] for n in b["sandbox"])
+    cpu = b["cpu"] - a["cpu"] if a.get("cpu") is not None and b.get("cpu") is not None else None
+    # CPU time of the worker per packet (its busy loops; idle polls add to it only when
+    # the replay starves the worker, which the rig never does).
     return {"fwd": "sbgw", "mpps": dp / dt / 1e6, "cpp": dc / dp if dp else float("nan"),
+            "cpu_cpp": cpu * TSC_HZ / dp if cpu and dp else float("nan"),
             "tx_mpps": (tx + tg) / dt / 1e6, "drops": drops_delta(a, b), "packets": dp}
 
 
@@ -308,6 +323,11 @@ def pair_summary(runs, ceilings):
     for c in ceilings:
         rs = [r["sbgw"]["cpp"] / r["testpmd " + c]["cpp"] for r in runs]
         ratios[c] = {"median": med(rs), "min": min(rs), "max": max(rs)}
+        cs = [r["sbgw"].get("cpu_cpp", float("nan")) / r["testpmd " + c].get("cpu_cpp", float("nan"))
+              for r in runs]
+        ratios[c]["cpu_median"] = med(cs)
+    for fwd in out:
+        out[fwd]["cpu_cpp"] = med([r[fwd].get("cpu_cpp", float("nan")) for r in runs if fwd in r])
     return out, ratios
 
 
@@ -341,7 +361,8 @@ def case_est(cfg, proto, size, flows):
         if r["sbgw"]["drops"]:
             log("%s pair %d: sbgw dropped %s" % (name, pair, r["sbgw"]["drops"]))
         log("%s pair %d: %s" % (name, pair, ", ".join(
-            "%s %.2f Mpps %.0f c/p" % (k, v["mpps"], v["cpp"]) for k, v in r.items())))
+            "%s %.2f Mpps %.0f c/p (CPU time %.0f)" % (k, v["mpps"], v["cpp"], v.get("cpu_cpp", float("nan")))
+            for k, v in r.items())))
         runs.append(r)
     fw, ratios = pair_summary(runs, cfg.ceilings)
     return {"case": name, "dir": "guest->uplink", "proto": proto, "size": size, "flows": flows,
@@ -709,6 +730,11 @@ def profile_of(a, b):
     if "profile" not in w1:
         raise RuntimeError("this sbgw has no profile counters (build with -Dprofile=true)")
     pk = w1["busy_packets"] - w0["busy_packets"]
+    if "profile_loops" in w1:
+        # Preempted loops are left out of the stages: count only the packets of the others.
+        kept = w1["profile_loops"] - w0["profile_loops"]
+        dropped = w1["profile_loops_preempted"] - w0["profile_loops_preempted"]
+        pk = pk * kept / (kept + dropped) if kept + dropped else pk
     stages = {}
     for name, v in w1["profile"].items():
         cyc = v["cycles"] - w0["profile"][name]["cycles"]

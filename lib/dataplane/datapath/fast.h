@@ -28,6 +28,10 @@
 
 #include "runtime.h"
 
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "sbgw_fast_key4() writes the flow key as little-endian words"
+#endif
+
 struct sbgw_fast_l4 {
 	uint8_t proto;
 	uint16_t sport, dport; /* host order */
@@ -87,18 +91,27 @@ static inline bool sbgw_fast_ipv4(const struct rte_mbuf *m, struct sbgw_fast_l4 
 	return true;
 }
 
-/* The flow key of an IPv4 TCP / UDP header, as sbgw_frame_flow_key() builds it. */
+/*
+ * The flow key of an IPv4 TCP / UDP header, as sbgw_frame_flow_key()
+ * builds it, written as whole words: zone, family, protocol and source
+ * port; destination port and source address; destination address; the
+ * rest zero (struct sbgw_flow_key's layout, little-endian).
+ */
 static inline void sbgw_fast_key4(struct sbgw_flow_key *k, uint32_t zone, const uint8_t *ip,
 				  uint8_t proto, uint16_t sport, uint16_t dport)
 {
-	memset(k, 0, sizeof(*k));
-	k->zone = zone;
-	k->family = AF_INET;
-	k->proto = proto;
-	k->src_port = sport;
-	k->dst_port = dport;
-	memcpy(k->src, ip + 12, 4);
-	memcpy(k->dst, ip + 16, 4);
+	uint32_t src, dst;
+	uint64_t w[6];
+
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	w[0] = zone | (uint64_t)AF_INET << 32 | (uint64_t)proto << 40 | (uint64_t)sport << 48;
+	w[1] = dport | (uint64_t)src << 32;
+	w[2] = 0;
+	w[3] = (uint64_t)dst << 32;
+	w[4] = 0;
+	w[5] = 0;
+	memcpy(k, w, sizeof(w));
 }
 
 static inline bool sbgw_fast_key_equal(const struct sbgw_flow_key *a, const struct sbgw_flow_key *b)
