@@ -314,8 +314,10 @@ def empty_pcap(cfg):
 def pair_summary(runs, ceilings):
     """runs: list of per-pair dicts {fwd: result}. Per-pair ratios sbgw / ceiling."""
     out = {}
-    for fwd in ["sbgw"] + ["testpmd " + c for c in ceilings]:
+    for fwd in ["sbgw", "sbgw before"] + ["testpmd " + c for c in ceilings]:
         vals = [r[fwd] for r in runs if fwd in r]
+        if not vals:
+            continue
         out[fwd] = {"mpps": med([v["mpps"] for v in vals]), "cpp": med([v["cpp"] for v in vals]),
                     "mpps_min": min(v["mpps"] for v in vals), "mpps_max": max(v["mpps"] for v in vals),
                     "cpp_min": min(v["cpp"] for v in vals), "cpp_max": max(v["cpp"] for v in vals)}
@@ -326,6 +328,12 @@ def pair_summary(runs, ceilings):
         cs = [r["sbgw"].get("cpu_cpp", float("nan")) / r["testpmd " + c].get("cpu_cpp", float("nan"))
               for r in runs]
         ratios[c]["cpu_median"] = med(cs)
+        if all("sbgw before" in r for r in runs):
+            bs = [r["sbgw before"]["cpp"] / r["testpmd " + c]["cpp"] for r in runs]
+            ratios[c]["before"] = {"median": med(bs), "min": min(bs), "max": max(bs)}
+            ratios[c]["before"]["cpu_median"] = med(
+                [r["sbgw before"].get("cpu_cpp", float("nan")) / r["testpmd " + c].get("cpu_cpp", float("nan"))
+                 for r in runs])
     for fwd in out:
         out[fwd]["cpu_cpp"] = med([r[fwd].get("cpu_cpp", float("nan")) for r in runs if fwd in r])
     return out, ratios
@@ -357,6 +365,9 @@ def case_est(cfg, proto, size, flows):
         for mode in cfg.ceilings:
             r["testpmd " + mode] = run_testpmd(cfg, mode, [guest, uplink], mbufs, cfg.warm, cfg.dur,
                                                "%s-%s-%d" % (name, mode, pair))
+        if cfg.sbgw_before:
+            r["sbgw before"] = run_sbgw_window(cfg, conf, "%s-before-%d" % (name, pair), cfg.warm,
+                                               cfg.dur, binary=cfg.sbgw_before)
         r["sbgw"] = run_sbgw_window(cfg, conf, "%s-%d" % (name, pair), cfg.warm, cfg.dur)
         if r["sbgw"]["drops"]:
             log("%s pair %d: sbgw dropped %s" % (name, pair, r["sbgw"]["drops"]))
@@ -806,6 +817,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sbgw", required=True, help="release build of sbgw")
     ap.add_argument("--sbgw-profile", help="the -Dprofile=true build (for 'profile')")
+    ap.add_argument("--sbgw-before", help="another sbgw (an earlier tree's release build): 'est' runs "
+                    "it in every pair too, beside the ceilings and --sbgw")
     ap.add_argument("--seed-shim", help="bench_fixed_seed.so (for 'rev')")
     ap.add_argument("--work", default="/tmp/sbgw-bench")
     ap.add_argument("--cases", default="est,rev,new,workers,e2e,kernel,profile")
