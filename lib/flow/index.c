@@ -218,8 +218,9 @@ unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_
 		more[i] = m != 0 ? (m & (m - 1)) != 0 || bk->overflow != 0 : bk->overflow != 0;
 		if (m != 0) {
 			ref[i] = bk->ref[__builtin_ctz(m)];
-			rte_prefetch0(ref_key(t, ref[i])); /* the key's line */
-			rte_prefetch0(ref_flow(t, ref[i])); /* the hot line, the same for a guest key */
+			rte_prefetch0(ref_flow(t, ref[i])); /* the hot line, with the guest key */
+			if ((ref[i] - 1) & 1)
+				rte_prefetch0(ref_key(t, ref[i])); /* an uplink key's line */
 		}
 	}
 	for (unsigned int i = 0; i < n; i++) {

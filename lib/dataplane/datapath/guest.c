@@ -655,7 +655,7 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 		if (!guest_fast_candidate(sb, pkts[i], &keys[nk]))
 			continue;
 		/* A run of one flow's frames (a bulk transfer) is looked up once. */
-		if (nk > 0 && sbgw_fast_key_equal(&keys[nk], &keys[nk - 1])) {
+		if (nk > 0 && sbgw_fast_key4_equal(&keys[nk], &keys[nk - 1])) {
 			slot[i] = (int8_t)(nk - 1);
 			continue;
 		}

@@ -351,7 +351,7 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 		if (!uplink_fast_candidate(w, pkts[i], handed_off, &keys[nk]))
 			continue;
 		/* A run of one flow's frames (a bulk transfer) is looked up once. */
-		if (nk > 0 && sbgw_fast_key_equal(&keys[nk], &keys[nk - 1])) {
+		if (nk > 0 && sbgw_fast_key4_equal(&keys[nk], &keys[nk - 1])) {
 			slot[i] = (int8_t)(nk - 1);
 			continue;
 		}
