@@ -2,7 +2,7 @@
 /*
  * A worker lcore's loop: poll its guest ports, its uplink queue and its
  * hand-off ring, run each burst to completion, flush transmit buffers,
- * and expire a bounded slice of its flow table. It also keeps its own
+ * and expire a slice of its flow table paced by time. It also keeps its own
  * cycle accounting (busy cycles per packet) for benchmarks.
  */
 #include <rte_cycles.h>

@@ -51,7 +51,7 @@ struct sbgw_flow_key {
 	uint16_t pad;
 	uint8_t src[16];   /* IPv4 in the first 4 bytes, network order; rest zero */
 	uint8_t dst[16];
-	uint32_t pad2;     /* to 48 bytes: rte_hash compares keys of 48 with vector code */
+	uint32_t pad2;     /* to 48 bytes: six words to hash and compare */
 } __attribute__((packed, aligned(4)));
 
 #define SBGW_FLOW_ZONE_UPLINK UINT32_MAX

@@ -17,8 +17,6 @@
 #include "flow_priv.h"
 
 #define MAX_CONNECTIONS_DEFAULT 256 /* semantics §2.12 */
-/* rte_hash refuses fewer entries than one bucket holds (RTE_HASH_BUCKET_ENTRIES, private). */
-#define HASH_ENTRIES_MIN 8u
 
 static void *zalloc_array(const char *what, size_t n, size_t size, int socket)
 {
