@@ -13,6 +13,8 @@
  *   SBGW_PROF_START(w, tsc);         a loop starts at tsc (a TSC it has read)
  *   SBGW_PROF_MARK(w, SBGW_PROF_X);  the cycles since the last mark are stage X's;
  *                                    counts one call of X and starts the next stage
+ *   SBGW_PROF_END(w);                the loop is over: its stages count, unless
+ *                                    it was preempted (SBGW_PROF_LOOP_MAX_CYCLES)
  *
  * Marks sit at stage boundaries, so every cycle of a loop lands in exactly
  * one stage; a stage a packet skips (a drop) gives its cycles to the next
@@ -41,23 +43,53 @@ enum sbgw_prof_stage { SBGW_PROF_STAGES(SBGW_PROF_ENUM) SBGW_PROF_COUNT };
 #undef SBGW_PROF_ENUM
 
 struct sbgw_prof {
-	uint64_t t; /* TSC of the last mark */
+	uint64_t t;     /* TSC of the last mark */
+	uint64_t start; /* TSC of the loop's start */
+	uint64_t loop_cycles[SBGW_PROF_COUNT]; /* this loop's, until SBGW_PROF_END */
+	uint64_t loop_calls[SBGW_PROF_COUNT];
 	uint64_t cycles[SBGW_PROF_COUNT];
 	uint64_t calls[SBGW_PROF_COUNT];
+	uint64_t loops, loops_dropped; /* loops counted; loops left out (preempted) */
 };
 
+/*
+ * A loop that took longer than this was preempted (a shared machine): its
+ * stage figures would land the whole time slice in one stage, so they are
+ * left out of the profile (and counted in loops_dropped).
+ */
+#define SBGW_PROF_LOOP_MAX_CYCLES 200000
+
 #ifdef SBGW_PROFILE
+
+#include <stdbool.h>
 
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
-#define SBGW_PROF_START(w, tsc) ((w)->prof.t = (tsc))
+#define SBGW_PROF_START(w, tsc) ((w)->prof.t = (w)->prof.start = (tsc))
 #define SBGW_PROF_MARK(w, stage)                                                                 \
 	do {                                                                                     \
 		uint64_t now_ = rte_rdtsc();                                                     \
-		(w)->prof.cycles[stage] += now_ - (w)->prof.t;                                   \
-		(w)->prof.calls[stage]++;                                                        \
+		(w)->prof.loop_cycles[stage] += now_ - (w)->prof.t;                              \
+		(w)->prof.loop_calls[stage]++;                                                   \
 		(w)->prof.t = now_;                                                              \
+	} while (0)
+/* The loop is over: add its stages to the profile unless it was preempted. */
+#define SBGW_PROF_END(w)                                                                         \
+	do {                                                                                     \
+		struct sbgw_prof *p_ = &(w)->prof;                                               \
+		bool keep_ = p_->t - p_->start < SBGW_PROF_LOOP_MAX_CYCLES;                      \
+		for (unsigned int s_ = 0; s_ < SBGW_PROF_COUNT; s_++) {                          \
+			if (keep_) {                                                             \
+				p_->cycles[s_] += p_->loop_cycles[s_];                           \
+				p_->calls[s_] += p_->loop_calls[s_];                             \
+			}                                                                        \
+			p_->loop_cycles[s_] = p_->loop_calls[s_] = 0;                            \
+		}                                                                                \
+		if (keep_)                                                                       \
+			p_->loops++;                                                             \
+		else                                                                             \
+			p_->loops_dropped++;                                                     \
 	} while (0)
 
 /* Add "profile": {stage: {cycles, calls}} to a telemetry dict. */
@@ -84,6 +116,8 @@ static inline void sbgw_prof_telemetry(struct rte_tel_data *d, const struct sbgw
 		rte_tel_data_add_dict_container(prof, names[s], st, 0);
 	}
 	rte_tel_data_add_dict_container(d, "profile", prof, 0);
+	rte_tel_data_add_dict_u64(d, "profile_loops", p->loops);
+	rte_tel_data_add_dict_u64(d, "profile_loops_preempted", p->loops_dropped);
 }
 #define SBGW_PROF_TELEMETRY(d, w) sbgw_prof_telemetry(d, &(w)->prof)
 
@@ -91,6 +125,7 @@ static inline void sbgw_prof_telemetry(struct rte_tel_data *d, const struct sbgw
 
 #define SBGW_PROF_START(w, tsc) ((void)0)
 #define SBGW_PROF_MARK(w, stage) ((void)0)
+#define SBGW_PROF_END(w) ((void)0)
 #define SBGW_PROF_TELEMETRY(d, w) ((void)0)
 
 #endif /* SBGW_PROFILE */

@@ -63,6 +63,7 @@ struct sbgw_sandbox_rt {
 };
 
 /* The uplink's next hop, learnt by any worker, read by all. */
+#define SBGW_NEIGH_VALID (1ull << 48)
 struct sbgw_neigh {
 	uint64_t mac; /* 0: unresolved; else 0x1000000000000 | 48-bit MAC */
 	uint64_t last_request_tsc;
@@ -156,6 +157,8 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		    bool handed_off);
 void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now);
+/* Transmit a frame with its Ethernet header set on the uplink (counted, split to the MTU). */
+void sbgw_uplink_send(struct sbgw_worker *w, struct rte_mbuf *m);
 void sbgw_neigh_flush(struct sbgw_worker *w, uint64_t now);
 /* Set the next hop's MAC of family (0: IPv4, 1: IPv6) before the workers start. */
 void sbgw_neigh_preset(struct sbgw_dataplane *gw, unsigned int family, const uint8_t mac[6]);

@@ -2,7 +2,7 @@
 /*
  * A worker lcore's loop: poll its guest ports, its uplink queue and its
  * hand-off ring, run each burst to completion, flush transmit buffers,
- * and expire a bounded slice of its flow table. It also keeps its own
+ * and expire a slice of its flow table paced by time. It also keeps its own
  * cycle accounting (busy cycles per packet) for benchmarks.
  */
 #include <rte_cycles.h>
@@ -11,7 +11,13 @@
 
 #include "runtime.h"
 
-#define EXPIRE_BUDGET 64
+/*
+ * A sweep of the flow table's used entries takes this long, however fast
+ * the loop turns: the work per loop follows the flows there are and the
+ * time, and a flow outlives its idle timeout (10 s or more) by at most
+ * about this much.
+ */
+#define EXPIRE_SWEEP_MS 1000
 /*
  * Guests that configured IPv6 from an advertisement never solicit again
  * (Linux does not, when the router's lifetime runs out): advertise well
@@ -107,9 +113,10 @@ int sbgw_worker_main(void *arg)
 		SBGW_PROF_MARK(w, SBGW_PROF_OTHER); /* profile.h */
 		flush_tx(w);
 		SBGW_PROF_MARK(w, SBGW_PROF_TX); /* profile.h */
-		sbgw_flow_expire(w->flows, start, EXPIRE_BUDGET);
+		sbgw_flow_expire_paced(w->flows, start, gw->tsc_hz / 1000 * EXPIRE_SWEEP_MS);
 		sbgw_frag_expire(&w->frag, start);
 		SBGW_PROF_MARK(w, SBGW_PROF_OTHER); /* profile.h */
+		SBGW_PROF_END(w); /* profile.h */
 		w->loops++;
 		if (got > 0) {
 			w->busy_cycles += rte_rdtsc() - start;

@@ -15,9 +15,9 @@
  *   t = sbgw_flow_table_create(&params);            main lcore, before start
  *   f = sbgw_flow_lookup(t, &key);                  or sbgw_flow_lookup_bulk()
  *   if (f == NULL) f = sbgw_flow_create(t, &c, now); c from the ACL verdict
- *   sbgw_flow_touch(f, dir, bytes, now);            per packet
- *   sbgw_flow_track_tcp(f, dir, tcp_flags, now);    per TCP packet
- *   sbgw_flow_expire(t, now, budget);               every loop, bounded work
+ *   sbgw_flow_seen(f, now);                         per packet (or sbgw_flow_touch())
+ *   sbgw_flow_track_tcp(f, dir, tcp_flags, now);    per TCP packet that may change state
+ *   sbgw_flow_expire_paced(t, now, period);         every loop, work sized by time
  *   sbgw_flow_table_free(t);                        after the worker stopped
  *
  * Keys: guest side {zone = sandbox, src = guest, dst = remote}, uplink
@@ -51,9 +51,12 @@ struct sbgw_flow_key {
 	uint16_t pad;
 	uint8_t src[16];   /* IPv4 in the first 4 bytes, network order; rest zero */
 	uint8_t dst[16];
+	uint32_t pad2;     /* to 48 bytes: six words to hash and compare */
 } __attribute__((packed, aligned(4)));
 
 #define SBGW_FLOW_ZONE_UPLINK UINT32_MAX
+
+_Static_assert(sizeof(struct sbgw_flow_key) == 48, "flow key is 48 bytes");
 
 enum sbgw_tcp_state {
 	SBGW_TCP_NONE = 0, /* UDP, ICMP */
@@ -65,19 +68,39 @@ enum sbgw_tcp_state {
 	SBGW_TCP_CLOSED,    /* RST seen */
 };
 
+/*
+ * Laid out for the fast path (the entry is cache-line aligned): line 0
+ * holds the guest key, which the table's index compares for a frame from
+ * the guest, and everything forwarding a packet of an established flow
+ * reads or writes (timestamp, NAT port, checksum deltas, TCP state), so
+ * that direction touches one line of the entry; a reply's key is in line 1,
+ * beside the sandbox it goes to. The counters are in line 2.
+ */
 struct sbgw_flow {
+	/* line 0 */
 	struct sbgw_flow_key guest_key;  /* as the guest sends */
-	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
 	uint64_t last_seen;              /* TSC */
-	uint64_t packets[2], bytes[2];   /* [0] guest→uplink, [1] uplink→guest */
-	uint32_t sandbox;
 	uint16_t nat_port;
+	/*
+	 * One's complement sums (16-bit words in memory order, folded) of
+	 * the NAT rewrite guest -> uplink: csum_ip of the source address
+	 * change (IPv4 header), csum_l4 of the address and port change (the
+	 * TCP / UDP pseudo-header and port). The reverse rewrite adds their
+	 * complements. Set by sbgw_flow_create().
+	 */
+	uint16_t csum_ip, csum_l4;
 	uint8_t tcp_state;               /* enum sbgw_tcp_state */
 	uint8_t fin_seen;                /* bit 0: guest FIN, bit 1: remote FIN */
+	/* line 1 */
+	struct sbgw_flow_key uplink_key; /* as replies arrive on the uplink */
+	uint32_t sandbox;
 	int32_t rule;                    /* policy rule that allowed it, -1: default */
-	bool counts_connection;          /* held against the sandbox's max_connections */
 	uint8_t tcp_initiator;           /* dir of the SYN that opened the connection */
-};
+	bool counts_connection;          /* held against the sandbox's max_connections */
+	/* line 2 */
+	uint64_t packets[2] __attribute__((aligned(64))); /* [0] guest→uplink, [1] uplink→guest */
+	uint64_t bytes[2];               /* (sbgw_flow_touch(); the fast path keeps no per-flow counts) */
+} __attribute__((aligned(64)));
 
 struct sbgw_flow_timeouts { /* seconds */
 	uint32_t tcp_syn;         /* default 30 */
@@ -89,7 +112,7 @@ struct sbgw_flow_timeouts { /* seconds */
 };
 
 struct sbgw_flow_table_params {
-	const char *name;        /* unique, for rte_hash */
+	const char *name;        /* unique (the index's memzone), < 32 characters */
 	uint32_t capacity;       /* flows */
 	int socket_id;
 	unsigned int worker;     /* this worker's index */
@@ -126,7 +149,12 @@ void sbgw_flow_table_free(struct sbgw_flow_table *t);
 unsigned int sbgw_flow_port_owner(const struct sbgw_flow_table *t, uint16_t port);
 
 struct sbgw_flow *sbgw_flow_lookup(struct sbgw_flow_table *t, const struct sbgw_flow_key *k);
-/* Bulk lookup of n keys (n <= 64); flows[i] NULL where missing. Returns hits. */
+/*
+ * Bulk lookup of n keys; flows[i] NULL where missing. Returns hits. Up to
+ * SBGW_FLOW_BULK_MAX at once pipeline their cache misses; the entries
+ * found are prefetched.
+ */
+#define SBGW_FLOW_BULK_MAX 64u
 unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_flow_key **keys,
 				   unsigned int n, struct sbgw_flow **flows);
 
@@ -156,6 +184,17 @@ void sbgw_flow_delete(struct sbgw_flow_table *t, struct sbgw_flow *f);
  */
 void sbgw_flow_track_tcp(struct sbgw_flow *f, unsigned int dir, uint8_t tcp_flags, uint64_t now);
 
+/*
+ * Refresh last_seen. Writes only when it changes: the packets of one
+ * burst share their `now`, so a flow's entry is written at most once per
+ * burst, not per packet.
+ */
+static inline void sbgw_flow_seen(struct sbgw_flow *f, uint64_t now)
+{
+	if (f->last_seen != now)
+		f->last_seen = now;
+}
+
 /* Account one packet of bytes in direction dir and refresh last_seen. */
 static inline void sbgw_flow_touch(struct sbgw_flow *f, unsigned int dir, uint32_t bytes,
 				   uint64_t now)
@@ -171,6 +210,18 @@ static inline void sbgw_flow_touch(struct sbgw_flow *f, unsigned int dir, uint32
  * takes capacity / budget calls. Returns how many expired.
  */
 unsigned int sbgw_flow_expire(struct sbgw_flow_table *t, uint64_t now, unsigned int budget);
+
+/*
+ * Expire at a pace set by time and by the part of the table flows have
+ * used: each call looks at as many entries as the TSC cycles since the
+ * last call allow for a full sweep of the used entries every `period`
+ * cycles (at most SBGW_FLOW_EXPIRE_CALL_MAX per call; what is left over
+ * is done by the next calls). A flow thus lives at most about one period
+ * past its timeout, and a loop pays for expiry in proportion to the flows
+ * there are, not a fixed slice of the whole table. Returns how many expired.
+ */
+#define SBGW_FLOW_EXPIRE_CALL_MAX 1024u
+unsigned int sbgw_flow_expire_paced(struct sbgw_flow_table *t, uint64_t now, uint64_t period);
 
 /* Live flows; live flows with counts_connection of one sandbox (0 if out of range). */
 uint32_t sbgw_flow_count(const struct sbgw_flow_table *t);

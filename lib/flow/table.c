@@ -1,22 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The flow table: a preallocated entry array and one rte_hash holding both
- * keys of every flow, each mapping to the entry's address.
- *
- * The hash is single-writer and unlocked (one table per worker, nothing
- * else touches it) and has the extendable bucket table, sized for two
- * keys per entry: an insert then never fails for lack of a cuckoo path,
- * so "table full" means exactly "no free entry". It hashes with jhash and
- * a random seed rather than CRC32: CRC is linear, so keys a guest crafts
- * to collide would collide under every seed and pile into one bucket chain.
+ * The flow table: a preallocated entry array and the index (index.c) of
+ * both keys of every flow. Single-writer and unlocked: one table per
+ * worker, nothing else touches it. The index has room for every key the
+ * entries can hold, so "table full" means exactly "no free entry".
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
@@ -24,28 +17,24 @@
 #include "flow_priv.h"
 
 #define MAX_CONNECTIONS_DEFAULT 256 /* semantics §2.12 */
-/* rte_hash refuses fewer entries than one bucket holds (RTE_HASH_BUCKET_ENTRIES, private). */
-#define HASH_ENTRIES_MIN 8u
 
 static void *zalloc_array(const char *what, size_t n, size_t size, int socket)
 {
 	return rte_zmalloc_socket(what, n * size, RTE_CACHE_LINE_SIZE, socket);
 }
 
-static uint32_t hash_seed(void)
+/* Buckets for twice as many keys as the entries can hold (two each): a power of two. */
+static uint32_t bucket_count(uint32_t capacity)
 {
-	uint32_t seed;
+	uint64_t want = ((uint64_t)capacity * 2 * 2 + FLOW_BUCKET_SLOTS - 1) / FLOW_BUCKET_SLOTS;
 
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
-		return seed;
-	/* Entropy pool not ready this early in boot: still unknown to a guest. */
-	return (uint32_t)rte_rand();
+	return (uint32_t)rte_align64pow2(RTE_MAX(want, (uint64_t)1));
 }
 
 struct sbgw_flow_table *sbgw_flow_table_create(const struct sbgw_flow_table_params *p)
 {
-	struct rte_hash_parameters hp;
 	struct sbgw_flow_table *t = NULL;
+	uint32_t nb;
 	uint32_t n_sb;
 	int err = EINVAL;
 
@@ -81,19 +70,17 @@ struct sbgw_flow_table *sbgw_flow_table_create(const struct sbgw_flow_table_para
 		t->free_stack[i] = p->capacity - 1 - i;
 	t->n_free = p->capacity;
 
-	memset(&hp, 0, sizeof(hp));
-	hp.name = p->name;
-	hp.entries = RTE_MAX(2 * p->capacity, HASH_ENTRIES_MIN);
-	hp.key_len = sizeof(struct sbgw_flow_key);
-	hp.hash_func = rte_jhash;
-	hp.hash_func_init_val = hash_seed();
-	hp.socket_id = p->socket_id;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	t->hash = rte_hash_create(&hp);
-	if (t->hash == NULL) {
+	nb = bucket_count(p->capacity);
+	flow_hash_init();
+	t->mz = rte_memzone_reserve_aligned(p->name, (size_t)nb * sizeof(struct flow_bucket),
+	                                    p->socket_id, 0, RTE_CACHE_LINE_SIZE);
+	if (t->mz == NULL) {
 		err = rte_errno != 0 ? rte_errno : ENOMEM;
 		goto fail;
 	}
+	t->buckets = t->mz->addr;
+	memset(t->buckets, 0, (size_t)nb * sizeof(struct flow_bucket));
+	t->bucket_mask = nb - 1;
 	return t;
 fail:
 	sbgw_flow_table_free(t);
@@ -105,50 +92,12 @@ void sbgw_flow_table_free(struct sbgw_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	rte_hash_free(t->hash);
+	rte_memzone_free(t->mz);
 	rte_free(t->max_connections);
 	rte_free(t->connections);
 	rte_free(t->free_stack);
 	rte_free(t->flows);
 	rte_free(t);
-}
-
-struct sbgw_flow *sbgw_flow_lookup(struct sbgw_flow_table *t, const struct sbgw_flow_key *k)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(t->hash, k, &data) < 0)
-		return NULL;
-	return data;
-}
-
-unsigned int sbgw_flow_lookup_bulk(struct sbgw_flow_table *t, const struct sbgw_flow_key **keys,
-                                   unsigned int n, struct sbgw_flow **flows)
-{
-	unsigned int hits = 0;
-
-	/* More than the hash's bulk maximum is not expected, but stays correct. */
-	for (unsigned int done = 0; done < n; done += RTE_HASH_LOOKUP_BULK_MAX) {
-		unsigned int m = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
-		void *data[RTE_HASH_LOOKUP_BULK_MAX];
-		uint64_t mask = 0;
-
-		if (rte_hash_lookup_bulk_data(t->hash, (const void **)(keys + done), m, &mask,
-		                              data) < 0)
-			mask = 0;
-		for (unsigned int i = 0; i < m; i++) {
-			struct sbgw_flow *f = NULL;
-
-			if (mask & (UINT64_C(1) << i)) {
-				f = data[i];
-				/* The caller's next move is to update the counters. */
-				rte_prefetch0(&f->last_seen);
-				hits++;
-			}
-			flows[done + i] = f;
-		}
-	}
-	return hits;
 }
 
 static bool valid_create(const struct sbgw_flow_table *t, const struct sbgw_flow_create *c)
@@ -165,8 +114,7 @@ struct sbgw_flow *sbgw_flow_create(struct sbgw_flow_table *t, const struct sbgw_
 {
 	const struct sbgw_flow_key *gk = c->guest_key;
 	struct sbgw_flow_key uk;
-	hash_sig_t gsig, usig;
-	bool guest_added = false;
+	uint64_t gh, uh;
 	struct sbgw_flow *f;
 	int err, ret;
 
@@ -185,30 +133,20 @@ struct sbgw_flow *sbgw_flow_create(struct sbgw_flow_table *t, const struct sbgw_
 	}
 	/* Adding an existing key would silently repoint it at the new entry. */
 	err = EEXIST;
-	gsig = rte_hash_hash(t->hash, gk);
-	if (rte_hash_lookup_with_hash(t->hash, gk, gsig) >= 0)
+	gh = flow_hash(gk);
+	if (flow_find(t, gk, gh) != NULL)
 		goto fail;
-	ret = flow_nat_map(t, gk, c->uplink_addr, &uk, &usig);
+	ret = flow_nat_map(t, gk, c->uplink_addr, &uk, &uh);
 	if (ret < 0) {
 		t->counters.nat_ports_exhausted++;
 		err = -ret;
 		goto fail;
 	}
 
-	/* Sized for two keys per entry, so these only fail on a bug: count them as full. */
-	err = ENOSPC;
 	f = &t->flows[t->free_stack[t->n_free - 1]];
-	if (rte_hash_add_key_with_hash_data(t->hash, gk, gsig, f) < 0) {
-		t->counters.table_full++;
-		goto fail;
-	}
-	guest_added = true;
-	if (rte_hash_add_key_with_hash_data(t->hash, &uk, usig, f) < 0) {
-		t->counters.table_full++;
-		goto fail;
-	}
-
 	t->n_free--;
+	if ((uint32_t)(f - t->flows) >= t->high_water)
+		t->high_water = (uint32_t)(f - t->flows) + 1;
 	f->guest_key = *gk;
 	f->uplink_key = uk;
 	f->last_seen = now;
@@ -217,13 +155,14 @@ struct sbgw_flow *sbgw_flow_create(struct sbgw_flow_table *t, const struct sbgw_
 	f->tcp_state = SBGW_TCP_NONE;
 	f->rule = c->rule;
 	f->counts_connection = c->counts_connection;
+	flow_nat_csum(f);
+	flow_insert(t, gh, f, 0);
+	flow_insert(t, uh, f, 1);
 	if (c->counts_connection)
 		t->connections[c->sandbox]++;
 	t->counters.created++;
 	return f;
 fail:
-	if (guest_added)
-		rte_hash_del_key_with_hash(t->hash, gk, gsig);
 	errno = err;
 	return NULL;
 }
@@ -232,8 +171,8 @@ void flow_release(struct sbgw_flow_table *t, struct sbgw_flow *f)
 {
 	uint32_t idx = (uint32_t)(f - t->flows);
 
-	rte_hash_del_key(t->hash, &f->guest_key);
-	rte_hash_del_key(t->hash, &f->uplink_key);
+	flow_remove(t, flow_hash(&f->guest_key), f, 0);
+	flow_remove(t, flow_hash(&f->uplink_key), f, 1);
 	if (f->counts_connection)
 		t->connections[f->sandbox]--;
 	/* A zero family marks the entry free, for expiry and for stale pointers. */

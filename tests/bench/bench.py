@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -41,10 +42,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mkpcap  # noqa: E402
 from common import (BURST, MAIN_LCORE, NEXT_HOP, NEXT_HOP_MAC, PREFIX, PROCS, TESTPMD,  # noqa: E402
-                    UPLINK_ADDR, WORKER_LCORE, base_mbufs, file_has, log, med, round_up, sh, wait_for)
+                    UPLINK_ADDR, WORKER_LCORE, base_mbufs, file_has, lcore_cpu_seconds, log, med,
+                    round_up, sh, wait_for)
 from kernel import case_kernel  # noqa: E402
 from report import table  # noqa: E402
 from telemetry import Telemetry  # noqa: E402
+
+
+RUNTIME_DIR = "/var/run/dpdk"  # DPDK's runtime directory for root
+TSC_HZ = float("nan")  # the TSC rate, as the first dpdk-testpmd run reports it
 
 
 class Hugepages:
@@ -69,6 +75,15 @@ class Hugepages:
         if self.pages < pages:
             log("warning: only %d of %d hugepages could be reserved" % (self.pages, pages))
 
+    @staticmethod
+    def remove_runtime_dirs():
+        """DPDK leaves each file prefix's runtime directory (its config, fbarray
+        and telemetry socket) in /var/run/dpdk: remove ours once our
+        processes have ended."""
+        for name in os.listdir(RUNTIME_DIR) if os.path.isdir(RUNTIME_DIR) else []:
+            if name == PREFIX or name.startswith(PREFIX + "-"):
+                shutil.rmtree(os.path.join(RUNTIME_DIR, name), ignore_errors=True)
+
     def remove_files(self):
         for name in os.listdir(self.mnt):
             if name.startswith(PREFIX):
@@ -79,11 +94,12 @@ class Hugepages:
 
     def release(self):
         self.remove_files()
+        self.remove_runtime_dirs()
         with open(self.nr_path, "w") as f:
             f.write(str(self.orig))
         if self.mounted:
             subprocess.run(["umount", self.MNT], check=False)
-        log("hugepages: files removed, reservation back to %d" % self.orig)
+        log("hugepages: files and %s/%s* removed, reservation back to %d" % (RUNTIME_DIR, PREFIX, self.orig))
 
 
 # ---------------------------------------------------------------- testpmd
@@ -126,7 +142,9 @@ def run_testpmd(cfg, mode, vdevs, mbufs, warm, dur, tag):
     send("stop")
     send("start")
     send("show port stats all")
+    cpu0 = lcore_cpu_seconds(p.pid)
     time.sleep(dur)
+    cpu1 = lcore_cpu_seconds(p.pid)
     send("show port stats all")
     send("stop")
     send("quit")
@@ -143,8 +161,15 @@ def run_testpmd(cfg, mode, vdevs, mbufs, warm, dur, tag):
     rx = sum(int(x) for x in pps[-nports:])
     tx = sum(int(x) for x in tpps[-nports:])
     c, pk = int(cyc[-1][1]), int(cyc[-1][2])
+    mhz = re.findall(r"at (\d+) MHz Clock", text)
+    if mhz:
+        global TSC_HZ
+        TSC_HZ = float(mhz[-1]) * 1e6
+    # CPU time of the forwarding lcore per packet, for packets at the window's rate.
+    cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
     return {"fwd": "testpmd " + mode, "mpps": rx / 1e6, "tx_mpps": tx / 1e6,
-            "cpp": c / pk if pk else float("nan")}
+            "cpp": c / pk if pk else float("nan"),
+            "cpu_cpp": cpu * TSC_HZ / (rx * dur) if cpu and rx else float("nan")}
 
 
 # ------------------------------------------------------------------- sbgw
@@ -201,7 +226,7 @@ class Sbgw:
 
     def sample(self):
         t = time.monotonic()
-        s = {"t": t, "workers": self.tel.query("/sbgw/workers"),
+        s = {"t": t, "cpu": lcore_cpu_seconds(self.p.pid), "workers": self.tel.query("/sbgw/workers"),
              "uplink": self.tel.query("/sbgw/uplink")}
         s["sandbox"] = {n: self.tel.query("/sbgw/sandbox," + n) for n in self.sandboxes}
         return s
@@ -238,7 +263,11 @@ def window(a, b):
     dc = wsum(b, "busy_cycles") - wsum(a, "busy_cycles")
     tx = b["uplink"]["tx_packets"] - a["uplink"]["tx_packets"]
     tg = sum(b["sandbox"][n]["to_guest_packets"] - a["sandbox"][n]["to_guest_packets"] for n in b["sandbox"])
+    cpu = b["cpu"] - a["cpu"] if a.get("cpu") is not None and b.get("cpu") is not None else None
+    # CPU time of the worker per packet (its busy loops; idle polls add to it only when
+    # the replay starves the worker, which the rig never does).
     return {"fwd": "sbgw", "mpps": dp / dt / 1e6, "cpp": dc / dp if dp else float("nan"),
+            "cpu_cpp": cpu * TSC_HZ / dp if cpu and dp else float("nan"),
             "tx_mpps": (tx + tg) / dt / 1e6, "drops": drops_delta(a, b), "packets": dp}
 
 
@@ -285,8 +314,10 @@ def empty_pcap(cfg):
 def pair_summary(runs, ceilings):
     """runs: list of per-pair dicts {fwd: result}. Per-pair ratios sbgw / ceiling."""
     out = {}
-    for fwd in ["sbgw"] + ["testpmd " + c for c in ceilings]:
+    for fwd in ["sbgw", "sbgw before"] + ["testpmd " + c for c in ceilings]:
         vals = [r[fwd] for r in runs if fwd in r]
+        if not vals:
+            continue
         out[fwd] = {"mpps": med([v["mpps"] for v in vals]), "cpp": med([v["cpp"] for v in vals]),
                     "mpps_min": min(v["mpps"] for v in vals), "mpps_max": max(v["mpps"] for v in vals),
                     "cpp_min": min(v["cpp"] for v in vals), "cpp_max": max(v["cpp"] for v in vals)}
@@ -294,6 +325,17 @@ def pair_summary(runs, ceilings):
     for c in ceilings:
         rs = [r["sbgw"]["cpp"] / r["testpmd " + c]["cpp"] for r in runs]
         ratios[c] = {"median": med(rs), "min": min(rs), "max": max(rs)}
+        cs = [r["sbgw"].get("cpu_cpp", float("nan")) / r["testpmd " + c].get("cpu_cpp", float("nan"))
+              for r in runs]
+        ratios[c]["cpu_median"] = med(cs)
+        if all("sbgw before" in r for r in runs):
+            bs = [r["sbgw before"]["cpp"] / r["testpmd " + c]["cpp"] for r in runs]
+            ratios[c]["before"] = {"median": med(bs), "min": min(bs), "max": max(bs)}
+            ratios[c]["before"]["cpu_median"] = med(
+                [r["sbgw before"].get("cpu_cpp", float("nan")) / r["testpmd " + c].get("cpu_cpp", float("nan"))
+                 for r in runs])
+    for fwd in out:
+        out[fwd]["cpu_cpp"] = med([r[fwd].get("cpu_cpp", float("nan")) for r in runs if fwd in r])
     return out, ratios
 
 
@@ -323,11 +365,15 @@ def case_est(cfg, proto, size, flows):
         for mode in cfg.ceilings:
             r["testpmd " + mode] = run_testpmd(cfg, mode, [guest, uplink], mbufs, cfg.warm, cfg.dur,
                                                "%s-%s-%d" % (name, mode, pair))
+        if cfg.sbgw_before:
+            r["sbgw before"] = run_sbgw_window(cfg, conf, "%s-before-%d" % (name, pair), cfg.warm,
+                                               cfg.dur, binary=cfg.sbgw_before)
         r["sbgw"] = run_sbgw_window(cfg, conf, "%s-%d" % (name, pair), cfg.warm, cfg.dur)
         if r["sbgw"]["drops"]:
             log("%s pair %d: sbgw dropped %s" % (name, pair, r["sbgw"]["drops"]))
         log("%s pair %d: %s" % (name, pair, ", ".join(
-            "%s %.2f Mpps %.0f c/p" % (k, v["mpps"], v["cpp"]) for k, v in r.items())))
+            "%s %.2f Mpps %.0f c/p (CPU time %.0f)" % (k, v["mpps"], v["cpp"], v.get("cpu_cpp", float("nan")))
+            for k, v in r.items())))
         runs.append(r)
     fw, ratios = pair_summary(runs, cfg.ceilings)
     return {"case": name, "dir": "guest->uplink", "proto": proto, "size": size, "flows": flows,
@@ -695,6 +741,11 @@ def profile_of(a, b):
     if "profile" not in w1:
         raise RuntimeError("this sbgw has no profile counters (build with -Dprofile=true)")
     pk = w1["busy_packets"] - w0["busy_packets"]
+    if "profile_loops" in w1:
+        # Preempted loops are left out of the stages: count only the packets of the others.
+        kept = w1["profile_loops"] - w0["profile_loops"]
+        dropped = w1["profile_loops_preempted"] - w0["profile_loops_preempted"]
+        pk = pk * kept / (kept + dropped) if kept + dropped else pk
     stages = {}
     for name, v in w1["profile"].items():
         cyc = v["cycles"] - w0["profile"][name]["cycles"]
@@ -707,7 +758,10 @@ def case_profile(cfg):
     """Each case twice in a row: the release build (its total) and the
     profile build (its stages); the difference of the totals is the marks' cost."""
     out = []
+    wanted = cfg.profile_cases.split(",")
     for proto, size, flows in (("udp", 64, 1), ("udp", 64, 1000), ("udp", 64, 128000)):
+        if str(flows) not in wanted:
+            continue
         name = "%s%d-%d" % (proto, size, flows)
         f = pcap(cfg, "guest-%s.pcap" % name, "guest", "--proto", proto, "--size", str(size), "--flows", str(flows))
         mbufs = base_mbufs(2) + round_up(pcap_count(f))
@@ -720,6 +774,8 @@ def case_profile(cfg):
         out.append(p)
         log("profile %s: %s" % (name, ", ".join("%s %.0f" % (k, v["cpp"]) for k, v in p["stages"].items())))
     # New flows: the fill phase, 10 rules.
+    if "new" not in wanted:
+        return out
     rel = case_new(cfg, 10, 0, tag="profile-new-rel")
     r = case_new(cfg, 10, 0, binary=cfg.sbgw_profile, tag="profile-new")
     p = profile_of(*r["samples"])
@@ -761,6 +817,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sbgw", required=True, help="release build of sbgw")
     ap.add_argument("--sbgw-profile", help="the -Dprofile=true build (for 'profile')")
+    ap.add_argument("--sbgw-before", help="another sbgw (an earlier tree's release build): 'est' runs "
+                    "it in every pair too, beside the ceilings and --sbgw")
     ap.add_argument("--seed-shim", help="bench_fixed_seed.so (for 'rev')")
     ap.add_argument("--work", default="/tmp/sbgw-bench")
     ap.add_argument("--cases", default="est,rev,new,workers,e2e,kernel,profile")
@@ -771,6 +829,8 @@ def main():
     ap.add_argument("--ceilings", default="io,mac,5tswap")
     ap.add_argument("--rules", default="10,1000,10000")
     ap.add_argument("--new-flows", type=int, default=1000000)
+    ap.add_argument("--profile-cases", default="1,1000,128000,new",
+                    help="what 'profile' runs: flow counts of the established case, 'new'")
     ap.add_argument("--new-reps", type=int, default=3)
     ap.add_argument("--e2e-pairs", type=int, default=3)
     ap.add_argument("--kernel-dur", type=float, default=10.0)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """What the benchmark's parts share: the rig's constants, the processes it
 started (so that a failure or ^C ends exactly those), small helpers."""
+import os
 import signal
 import statistics
 import subprocess
@@ -77,6 +78,26 @@ def file_has(path, text):
             return text in f.read()
     except OSError:
         return False
+
+
+def lcore_cpu_seconds(pid, lcore=WORKER_LCORE):
+    """CPU time (user + system) so far of a DPDK process's worker thread for
+    lcore (named rte-worker-N): the time it actually ran, which the TSC
+    accounting cannot tell from time it spent preempted. None if not found."""
+    tck = os.sysconf("SC_CLK_TCK")
+    want = "rte-worker-%d" % lcore
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            base = "/proc/%d/task/%s/" % (pid, tid)
+            with open(base + "comm") as f:
+                if f.read().strip() != want:
+                    continue
+            with open(base + "stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tck
+    except OSError:
+        return None
+    return None
 
 
 def med(xs):

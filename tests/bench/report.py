@@ -52,6 +52,28 @@ def table(cfg, res):
             row += " %s [%s-%s] | %s | %s |" % (fmt(rt["median"], 2), fmt(rt["min"], 2), fmt(rt["max"], 2),
                                                 "≤ %.1f" % target if target else "", met)
             L.append(row)
+        before = [c for c in res.get("est", []) if "sbgw before" in c["fwd"]]
+        if before:
+            L.append("")
+            L.append("Before and after in the same pairs (--sbgw-before): busy cycles per packet, median "
+                     "[min-max]; ratios to 5tswap per pair; and by the worker thread's CPU time")
+            L.append("")
+            L.append("| frames | flows | before cycles/pkt | after cycles/pkt | 5tswap cycles/pkt | before / 5tswap "
+                     "| after / 5tswap | by CPU time: before / 5tswap, after / 5tswap |")
+            L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for c in before:
+                fw, rt = c["fwd"], c["ratios"].get("5tswap")
+                if not rt or "before" not in rt:
+                    continue
+                L.append("| %s %d B | %d | %s [%s-%s] | %s [%s-%s] | %s | %s [%s-%s] | %s [%s-%s] | %s |" % (
+                    c["proto"].upper(), c["size"], c["flows"],
+                    fmt(fw["sbgw before"]["cpp"], 0), fmt(fw["sbgw before"]["cpp_min"], 0),
+                    fmt(fw["sbgw before"]["cpp_max"], 0),
+                    fmt(fw["sbgw"]["cpp"], 0), fmt(fw["sbgw"]["cpp_min"], 0), fmt(fw["sbgw"]["cpp_max"], 0),
+                    fmt(fw["testpmd 5tswap"]["cpp"], 0),
+                    fmt(rt["before"]["median"], 2), fmt(rt["before"]["min"], 2), fmt(rt["before"]["max"], 2),
+                    fmt(rt["median"], 2), fmt(rt["min"], 2), fmt(rt["max"], 2),
+                    fmt(rt["before"].get("cpu_median"), 2) + ", " + fmt(rt.get("cpu_median"), 2)))
         drops = [(c["case"], c["drops"]) for c in res.get("est", []) + res.get("rev", []) if c["drops"]]
         if drops:
             L.append("")

@@ -18,6 +18,7 @@
 #include "link.h"
 #include "parse.h"
 #include "rewrite.h"
+#include "fast.h"
 
 #define ICMP_ECHO_REQUEST 8
 #define ICMP6_ECHO_REQUEST 128
@@ -541,46 +542,163 @@ static void guest_arp(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		count_drop(w, sb, m, SBGW_DROP_LINK_IGNORED);
 }
 
+/* One frame the slow way: every check, every kind of frame. */
+static void guest_rx_one(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+			 uint64_t now)
+{
+	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct sbgw_pkt_info info;
+	enum sbgw_drop d;
+
+	c->from_guest_packets++;
+	c->from_guest_bytes += rte_pktmbuf_pkt_len(m);
+	/* Headers must sit in the first segment; the payload may continue. */
+	d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+				 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
+	if (d != SBGW_DROP_NONE) {
+		count_drop(w, sb, m, d);
+		return;
+	}
+	if (!bytes_equal(frame + 6, sb->guest_mac.addr_bytes, 6)) {
+		count_drop(w, sb, m, SBGW_DROP_SPOOF_MAC);
+		return;
+	}
+	/* Ports that leave the transport checksum to us (virtio offload). */
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
+	    !info.fragment)
+		sbgw_rewrite_l4_checksum(rte_pktmbuf_mtod(m, uint8_t *), &info);
+	switch (info.l3) {
+	case SBGW_L3_ARP:
+		guest_arp(w, sb, m, &info);
+		break;
+	case SBGW_L3_IPV4:
+		guest_ipv4(w, sb, m, &info, now);
+		break;
+	default:
+		guest_ipv6(w, sb, m, &info, now);
+		break;
+	}
+}
+
+/*
+ * Could this frame take the established-flow path? Only the plainest case
+ * qualifies (sbgw_fast_ipv4(): one segment, IPv4 without options or
+ * fragmentation, TCP without SYN / FIN / RST or UDP, TTL above 1) and
+ * only when none of guest_rx_one()'s other branches would take it: the
+ * guest's own MAC and address, not DHCP, not a DNS or blocked
+ * name-service port, not to the gateway, not the host port. Fills the
+ * flow key forward() would look up. No side effects.
+ */
+static bool guest_fast_candidate(const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+				 struct sbgw_flow_key *k)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = frame + RTE_ETHER_HDR_LEN;
+	struct sbgw_fast_l4 l4;
+
+	if (!sb->v4 || sb->is_host ||
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE ||
+	    !sbgw_fast_ipv4(m, &l4) || !bytes_equal(frame + 6, sb->guest_mac.addr_bytes, 6) ||
+	    !bytes_equal(ip + 12, sb->guest4, 4) || bytes_equal(ip + 16, sb->gw4, 4))
+		return false;
+	switch (l4.dport) {
+	case DNS_PORT:
+	case DOQ_PORT:
+		return false;
+	case DHCP_SERVER_PORT:
+	case MDNS_PORT:
+	case LLMNR_PORT:
+	case NETBIOS_NS_PORT:
+		if (l4.proto == IPPROTO_UDP)
+			return false;
+		break;
+	default:
+		break;
+	}
+	sbgw_fast_key4(k, sb->index, ip, l4.proto, l4.sport, l4.dport);
+	return true;
+}
+
+/*
+ * A burst from a guest. Frames of established IPv4 TCP / UDP flows take
+ * the fast path: the whole burst's flows are looked up at once (the
+ * table's bulk lookup pipelines the cache misses of the buckets, keys and
+ * entries), and each is rewritten with its flow's precomputed checksum
+ * deltas. Every other frame goes through guest_rx_one(). Frames are
+ * handled, and transmitted, in the order they arrived.
+ */
 void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte_mbuf **pkts,
 		   uint16_t n, uint64_t now)
 {
 	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
+	struct sbgw_dataplane *gw = w->gw;
+	struct sbgw_flow_key keys[SBGW_BURST];
+	const struct sbgw_flow_key *kp[SBGW_BURST];
+	struct sbgw_flow *flows[SBGW_BURST];
+	int8_t slot[SBGW_BURST];
+	uint8_t eth[2 * RTE_ETHER_ADDR_LEN];
+	uint64_t fast_bytes = 0, out_bytes = 0;
+	unsigned int nk = 0, fast = 0, out = 0;
+	uint32_t frame_max = (uint32_t)gw->uplink_mtu + RTE_ETHER_HDR_LEN;
 
+	/* Only when the next hop is known: else guest_rx_one() queues for it. */
+	if (n > SBGW_BURST || !sbgw_fast_uplink_eth(gw, 0, eth)) {
+		for (uint16_t i = 0; i < n; i++)
+			guest_rx_one(w, sb, pkts[i], now);
+		return;
+	}
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-		struct sbgw_pkt_info info;
-		enum sbgw_drop d;
-
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		c->from_guest_packets++;
-		c->from_guest_bytes += rte_pktmbuf_pkt_len(m);
-		/* Headers must sit in the first segment; the payload may continue. */
-		d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
-					 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
-		if (d != SBGW_DROP_NONE) {
-			count_drop(w, sb, m, d);
+		slot[i] = -1;
+		if (!guest_fast_candidate(sb, pkts[i], &keys[nk]))
+			continue;
+		/* A run of one flow's frames (a bulk transfer) is looked up once. */
+		if (nk > 0 && sbgw_fast_key4_equal(&keys[nk], &keys[nk - 1])) {
+			slot[i] = (int8_t)(nk - 1);
 			continue;
 		}
-		if (!bytes_equal(frame + 6, sb->guest_mac.addr_bytes, 6)) {
-			count_drop(w, sb, m, SBGW_DROP_SPOOF_MAC);
+		kp[nk] = &keys[nk];
+		slot[i] = (int8_t)nk++;
+	}
+	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
+	if (nk > 0)
+		sbgw_flow_lookup_bulk(w->flows, kp, nk, flows);
+	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sbgw_flow *f = slot[i] >= 0 ? flows[slot[i]] : NULL;
+		uint8_t *frame, *ip;
+		uint32_t len;
+
+		if (f == NULL) {
+			SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
+			guest_rx_one(w, sb, m, now);
 			continue;
 		}
-		/* Ports that leave the transport checksum to us (virtio offload). */
-		if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE &&
-		    !info.fragment)
-			sbgw_rewrite_l4_checksum(rte_pktmbuf_mtod(m, uint8_t *), &info);
-		switch (info.l3) {
-		case SBGW_L3_ARP:
-			guest_arp(w, sb, m, &info);
-			break;
-		case SBGW_L3_IPV4:
-			guest_ipv4(w, sb, m, &info, now);
-			break;
-		default:
-			guest_ipv6(w, sb, m, &info, now);
-			break;
+		frame = rte_pktmbuf_mtod(m, uint8_t *);
+		ip = frame + RTE_ETHER_HDR_LEN;
+		len = rte_pktmbuf_pkt_len(m);
+		fast++;
+		fast_bytes += len;
+		sbgw_flow_seen(f, now);
+		/* Flags that move no state (sbgw_fast_ipv4() let no SYN, FIN or RST through). */
+		if (ip[9] == IPPROTO_TCP && f->tcp_state != SBGW_TCP_ESTABLISHED)
+			sbgw_flow_track_tcp(f, 0, ip[20 + 13], now);
+		sbgw_rewrite_nat4(ip, ip[9], 0, gw->uplink4, f->nat_port, f->csum_ip, f->csum_l4);
+		memcpy(frame, eth, sizeof(eth));
+		if (likely(len <= frame_max)) {
+			out++;
+			out_bytes += len;
+			rte_eth_tx_buffer(gw->uplink_port, w->uplink_txq, w->uplink_txb, m);
+		} else {
+			sbgw_uplink_send(w, m);
 		}
 	}
+	c->from_guest_packets += fast;
+	c->from_guest_bytes += fast_bytes;
+	w->uplink_counters.tx_packets += out;
+	w->uplink_counters.tx_bytes += out_bytes;
+	SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 }

@@ -19,8 +19,9 @@
 #include "link.h"
 #include "parse.h"
 #include "rewrite.h"
+#include "fast.h"
 
-#define NEIGH_VALID (1ull << 48)
+#define NEIGH_VALID SBGW_NEIGH_VALID
 #define NEIGH_RETRY_MS 200
 #define ICMP_ECHO_REPLY 0
 #define ICMP6_ECHO_REPLY 129
@@ -48,7 +49,7 @@ static void mac_unpack(uint64_t v, uint8_t mac[6])
 		mac[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void uplink_send(struct sbgw_worker *w, struct rte_mbuf *m)
+void sbgw_uplink_send(struct sbgw_worker *w, struct rte_mbuf *m)
 {
 	w->uplink_counters.tx_packets++;
 	w->uplink_counters.tx_bytes += rte_pktmbuf_pkt_len(m);
@@ -83,7 +84,7 @@ static void solicit(struct sbgw_worker *w, unsigned int family, uint64_t now)
 					   gw->uplink_mac.addr_bytes, gw->uplink6, gw->next_hop6);
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 }
 
 void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int family, uint64_t now)
@@ -95,7 +96,7 @@ void sbgw_uplink_tx(struct sbgw_worker *w, struct rte_mbuf *m, unsigned int fami
 	if (mac & NEIGH_VALID) {
 		mac_unpack(mac, eth);
 		memcpy(eth + 6, gw->uplink_mac.addr_bytes, 6);
-		uplink_send(w, m);
+		sbgw_uplink_send(w, m);
 		return;
 	}
 	if (w->n_pending[family] == SBGW_NEIGH_PENDING_MAX) {
@@ -150,7 +151,7 @@ static void uplink_arp(struct sbgw_worker *w, struct rte_mbuf *m, const struct s
 	}
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 }
 
 static bool uplink_nd(struct sbgw_worker *w, struct rte_mbuf *m, const struct sbgw_pkt_info *info)
@@ -176,7 +177,7 @@ static bool uplink_nd(struct sbgw_worker *w, struct rte_mbuf *m, const struct sb
 	}
 	rte_pktmbuf_data_len(m) = (uint16_t)len;
 	rte_pktmbuf_pkt_len(m) = len;
-	uplink_send(w, m);
+	sbgw_uplink_send(w, m);
 	return true;
 }
 
@@ -267,41 +268,139 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	SBGW_PROF_MARK(w, SBGW_PROF_TX); /* profile.h */
 }
 
+/* One frame the slow way: every check, every kind of frame. */
+static void uplink_rx_one(struct sbgw_worker *w, struct rte_mbuf *m, uint64_t now, bool handed_off)
+{
+	struct sbgw_dataplane *gw = w->gw;
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct sbgw_pkt_info info;
+	enum sbgw_drop d;
+	const uint8_t *ip;
+
+	if (!handed_off) {
+		w->uplink_counters.rx_packets++;
+		w->uplink_counters.rx_bytes += rte_pktmbuf_pkt_len(m);
+	}
+	/* A reassembled datagram handed over by another worker spans segments. */
+	d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
+				 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
+	if (d != SBGW_DROP_NONE) {
+		count_drop(w, m, d);
+		return;
+	}
+	if (info.l3 == SBGW_L3_ARP) {
+		uplink_arp(w, m, &info);
+		return;
+	}
+	ip = frame + info.l3_off;
+	if (info.l3 == SBGW_L3_IPV4 ? memcmp(ip + 16, gw->uplink4, 4) != 0
+				    : (!gw->uplink_v6 ||
+				       (memcmp(ip + 24, gw->uplink6, 16) != 0 && ip[24] != 0xff))) {
+		count_drop(w, m, SBGW_DROP_NO_ROUTE);
+		return;
+	}
+	to_sandbox(w, m, &info, now, handed_off);
+}
+
+/*
+ * Could this frame take the established-flow path? The plainest shape
+ * (sbgw_fast_ipv4()), to the uplink's IPv4 address, for a NAT port this
+ * worker owns (or handed over to it). Fills the flow key to_sandbox()
+ * would look up. No side effects.
+ */
+static bool uplink_fast_candidate(struct sbgw_worker *w, struct rte_mbuf *m, bool handed_off,
+				  struct sbgw_flow_key *k)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, RTE_ETHER_HDR_LEN);
+	struct sbgw_fast_l4 l4;
+
+	if (!sbgw_fast_ipv4(m, &l4) || memcmp(ip + 16, w->gw->uplink4, 4) != 0)
+		return false;
+	if (!handed_off && sbgw_flow_port_owner(w->flows, l4.dport) != w->index)
+		return false;
+	sbgw_fast_key4(k, SBGW_FLOW_ZONE_UPLINK, ip, l4.proto, l4.sport, l4.dport);
+	return true;
+}
+
+/*
+ * A burst from the uplink (or handed over by another worker). Replies of
+ * established IPv4 TCP / UDP flows take the fast path (one bulk lookup for
+ * the burst, the flow's precomputed checksum deltas); every other frame
+ * goes through uplink_rx_one(). Frames are handled in arrival order.
+ */
 void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		    bool handed_off)
 {
 	struct sbgw_dataplane *gw = w->gw;
+	struct sbgw_flow_key keys[SBGW_BURST];
+	const struct sbgw_flow_key *kp[SBGW_BURST];
+	struct sbgw_flow *flows[SBGW_BURST];
+	int8_t slot[SBGW_BURST];
+	uint64_t in_bytes = 0;
+	unsigned int nk = 0, in = 0;
 
+	if (n > SBGW_BURST) {
+		for (uint16_t i = 0; i < n; i++)
+			uplink_rx_one(w, pkts[i], now, handed_off);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		slot[i] = -1;
+		if (!uplink_fast_candidate(w, pkts[i], handed_off, &keys[nk]))
+			continue;
+		/* A run of one flow's frames (a bulk transfer) is looked up once. */
+		if (nk > 0 && sbgw_fast_key4_equal(&keys[nk], &keys[nk - 1])) {
+			slot[i] = (int8_t)(nk - 1);
+			continue;
+		}
+		kp[nk] = &keys[nk];
+		slot[i] = (int8_t)nk++;
+	}
+	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
+	if (nk > 0)
+		sbgw_flow_lookup_bulk(w->flows, kp, nk, flows);
+	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-		struct sbgw_pkt_info info;
-		enum sbgw_drop d;
-		const uint8_t *ip;
+		struct sbgw_flow *f = slot[i] >= 0 ? flows[slot[i]] : NULL;
+		const struct sbgw_sandbox_rt *sb;
+		struct sbgw_sandbox_counters *c;
+		uint8_t *frame, *ip;
+		uint32_t len;
 
-		if (!handed_off) {
-			w->uplink_counters.rx_packets++;
-			w->uplink_counters.rx_bytes += rte_pktmbuf_pkt_len(m);
-		}
-		/* A reassembled datagram handed over by another worker spans segments. */
-		d = sbgw_parse_segmented(frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m),
-					 !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &info);
-		if (d != SBGW_DROP_NONE) {
-			count_drop(w, m, d);
+		if (f == NULL) {
+			SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
+			uplink_rx_one(w, m, now, handed_off);
 			continue;
 		}
-		if (info.l3 == SBGW_L3_ARP) {
-			uplink_arp(w, m, &info);
-			continue;
-		}
-		ip = frame + info.l3_off;
-		if (info.l3 == SBGW_L3_IPV4 ? memcmp(ip + 16, gw->uplink4, 4) != 0
-					    : (!gw->uplink_v6 ||
-					       (memcmp(ip + 24, gw->uplink6, 16) != 0 &&
-						ip[24] != 0xff))) {
-			count_drop(w, m, SBGW_DROP_NO_ROUTE);
-			continue;
-		}
-		to_sandbox(w, m, &info, now, handed_off);
+		frame = rte_pktmbuf_mtod(m, uint8_t *);
+		ip = frame + RTE_ETHER_HDR_LEN;
+		len = rte_pktmbuf_pkt_len(m);
+		in++;
+		in_bytes += len;
+		sb = &gw->sandboxes[f->sandbox];
+		sbgw_flow_seen(f, now);
+		/* Flags that move no state (sbgw_fast_ipv4() let no SYN, FIN or RST through). */
+		if (ip[9] == IPPROTO_TCP && f->tcp_state != SBGW_TCP_ESTABLISHED)
+			sbgw_flow_track_tcp(f, 1, ip[20 + 13], now);
+		sbgw_rewrite_nat4(ip, ip[9], 1, f->guest_key.src, f->guest_key.src_port,
+				  (uint16_t)~f->csum_ip, (uint16_t)~f->csum_l4);
+		memcpy(frame, sb->guest_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		memcpy(frame + RTE_ETHER_ADDR_LEN, sb->gw_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		c = &w->sb_counters[sb->index];
+		c->to_guest_packets++;
+		c->to_guest_bytes += len;
+		if (likely(len <= (uint32_t)sb->cfg->link.mtu + RTE_ETHER_HDR_LEN))
+			rte_eth_tx_buffer(sb->port_id, 0, w->guest_txb[sb->index], m);
+		else
+			sbgw_tx(w, sb->port_id, 0, w->guest_txb[sb->index], m, sb->cfg->link.mtu,
+				c->drops);
 	}
+	if (!handed_off) {
+		w->uplink_counters.rx_packets += in;
+		w->uplink_counters.rx_bytes += in_bytes;
+	}
+	SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 }

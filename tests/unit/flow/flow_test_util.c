@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <rte_eal.h>
-#include <rte_hash.h>
 
 #include "flow_priv.h"
 #include "flow_test_util.h"
@@ -130,5 +129,5 @@ struct sbgw_flow *flow_test_create(struct sbgw_flow_table *t, const struct sbgw_
 
 int32_t flow_test_hash_keys(const struct sbgw_flow_table *t)
 {
-	return rte_hash_count(t->hash);
+	return (int32_t)flow_index_keys(t);
 }
