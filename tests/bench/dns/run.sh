@@ -18,13 +18,16 @@
 #   client ns 198.18.1.2 -- fwd ns 198.18.1.1 (dnsmasq, or kernel routing
 #       for the direct baseline) 198.18.0.2 -- inet ns 198.18.0.1
 #
-# Each target is measured twice per repetition with dnsperf from its
-# client namespace: "throughput" (as fast as it answers, at most 50
-# queries outstanding: sbgw queues at most 64 per sandbox, semantics
-# appendix B) and "latency" (a fixed, light 200 queries/s); then rtt.py
-# sends requests one at a time: DNS queries, and a plain UDP echo over the
-# same path (sbgw's fast path, or kernel routing) to tell the DNS
-# service's share from the datapath's. sbgw runs only
+# Each target is measured per repetition: first rtt.py sends requests one
+# at a time: DNS queries, and a plain UDP echo over the same path (sbgw's
+# fast path, or kernel routing) to tell the DNS service's share from the
+# datapath's; then dnsperf from its client namespace, "throughput" (as
+# fast as it answers, at most 50 queries outstanding: sbgw queues at most
+# 64 per sandbox, semantics appendix B) and "latency" (a fixed, light 200
+# queries/s). For sbgw, its own account of each forwarded query's time
+# (telemetry /sbgw/dns: the service's own time and the upstream round
+# trip, over the last 4096 answers) is read after the one-at-a-time DNS
+# queries and after the throughput run. sbgw runs only
 # during its own measurements: its worker polls a CPU at 100 % and would
 # otherwise slow the others. The order of the targets alternates between
 # repetitions.
@@ -138,6 +141,21 @@ print(qps, ms(avg), ms(mn), ms(mx), ms(sd), lost, pct)'
 echo -e "rep\ttarget\tmode\tqps\tavg_ms\tmin_ms\tmax_ms\tsd_ms\tlost\tnoerror_pct" >"$RESULTS"
 : >"$RESULTS.dnsperf.log"
 echo -e "rep\ttarget\tkind\tmedian_ms\tp10_ms\tp90_ms\tmax_ms\tlost" >"$RESULTS.rtt"
+echo -e "rep\tphase\tsamples\tservice_p50_ms\tservice_p90_ms\tservice_p99_ms\tupstream_p50_ms\tupstream_p90_ms\tupstream_p99_ms\tsockets" >"$RESULTS.svc"
+# svc_timing REP PHASE: sbgw's own account of its forwarded queries (telemetry /sbgw/dns).
+svc_timing() {
+	local row
+	row=$(e2e_telemetry /sbgw/dns | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    sys.exit(0)  # a build without /sbgw/dns
+ms = lambda k: "%.4f" % (d.get(k, 0) / 1e6)
+print("\t".join([str(d.get("samples", 0))] + [ms("%s_ns_%s" % (w, p)) for w in ("service", "upstream")
+      for p in ("p50", "p90", "p99")] + [str(d.get("upstream_sockets", 0))]))')
+	[ -z "$row" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$row" | tee -a "$RESULTS.svc"
+}
 measure() { # rep target
 	local ns srv mode
 	case $2 in
@@ -145,10 +163,6 @@ measure() { # rep target
 	dnsmasq) ns=$NS_CLI; srv=198.18.1.1 ;;
 	sbgw) ns=$(e2e_guest_ns 0); srv=172.16.0.1; sbgw_up ;;
 	esac
-	for mode in throughput latency; do
-		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$mode" "$(perf "$ns" "$srv" "$mode" | tr ' ' '\t')" |
-			tee -a "$RESULTS"
-	done
 	# One request at a time: a DNS query, and (not for dnsmasq, which
 	# relays no other traffic) a plain UDP echo over the same path.
 	printf '%s\t%s\tdns\t%s\n' "$1" "$2" "$(ip netns exec "$ns" "$PY" "$RTT" dns "$srv" | tr ' ' '\t')" |
@@ -156,6 +170,12 @@ measure() { # rep target
 	[ "$2" = dnsmasq ] ||
 		printf '%s\t%s\techo\t%s\n' "$1" "$2" "$(ip netns exec "$ns" "$PY" "$RTT" echo 1.1.1.1 | tr ' ' '\t')" |
 		tee -a "$RESULTS.rtt"
+	[ "$2" = sbgw ] && svc_timing "$1" one-at-a-time
+	for mode in throughput latency; do
+		printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$mode" "$(perf "$ns" "$srv" "$mode" | tr ' ' '\t')" |
+			tee -a "$RESULTS"
+		[ "$2" = sbgw ] && [ "$mode" = throughput ] && svc_timing "$1" throughput
+	done
 	if [ "$2" = sbgw ]; then
 		echo "# sbgw dns counters: $(e2e_telemetry /sbgw/sandbox,bench | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("dns"))')"
 		e2e_stop
@@ -173,7 +193,7 @@ for r in $(seq 1 "$REPS"); do
 done
 
 # Summary: median [min–max] over the repetitions.
-"$PY" - "$RESULTS" "$RESULTS.rtt" <<'PYEOF'
+"$PY" - "$RESULTS" "$RESULTS.rtt" "$RESULTS.svc" <<'PYEOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def col(target, mode, key):
@@ -200,6 +220,11 @@ rtt = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
 def rcol(target, kind, key):
     return [float(r[key]) for r in rtt if r["target"] == target and r["kind"] == kind and r[key] != "nan"]
 print()
+ratio = lambda a, b: "%.2f" % (statistics.median(a) / statistics.median(b)) if a and b else "n/a"
+print("throughput ratio sbgw / dnsmasq (medians): %s; sbgw / direct: %s" % (
+    ratio(col("sbgw", "throughput", "qps"), col("dnsmasq", "throughput", "qps")),
+    ratio(col("sbgw", "throughput", "qps"), col("direct", "throughput", "qps"))))
+print()
 print("| one request at a time | median ms | p10 ms | p90 ms | max ms | lost |")
 print("|---|---:|---:|---:|---:|---:|")
 names = {("direct", "dns"): "DNS query, direct to nsd (kernel routing)",
@@ -211,5 +236,32 @@ for (t, k), label in names.items():
     if rcol(t, k, "median_ms"):
         print("| %s | %s | %s | %s | %s | %s |" % (label, fmt(rcol(t, k, "median_ms"), 3), fmt(rcol(t, k, "p10_ms"), 3),
               fmt(rcol(t, k, "p90_ms"), 3), fmt(rcol(t, k, "max_ms"), 2), fmt(rcol(t, k, "lost"), 0)))
+def per_rep_diff(a, b):
+    # per repetition: median of a minus median of b (same run)
+    ra = {r["rep"]: float(r["median_ms"]) for r in rtt if (r["target"], r["kind"]) == a and r["median_ms"] != "nan"}
+    rb = {r["rep"]: float(r["median_ms"]) for r in rtt if (r["target"], r["kind"]) == b and r["median_ms"] != "nan"}
+    return [ra[k] - rb[k] for k in ra if k in rb]
+print()
+print("| difference of medians, per repetition | median ms | min–max |")
+print("|---|---:|---:|")
+for label, a, b in (("DNS through sbgw − UDP echo through sbgw", ("sbgw", "dns"), ("sbgw", "echo")),
+                    ("DNS through dnsmasq − DNS direct", ("dnsmasq", "dns"), ("direct", "dns")),
+                    ("DNS through sbgw − DNS direct", ("sbgw", "dns"), ("direct", "dns")),
+                    ("UDP echo through sbgw − echo via kernel routing", ("sbgw", "echo"), ("direct", "echo"))):
+    v = per_rep_diff(a, b)
+    if v:
+        print("| %s | %.3f | %.3f–%.3f |" % (label, statistics.median(v), min(v), max(v)))
+svc = list(csv.DictReader(open(sys.argv[3]), delimiter="\t"))
+print()
+print("| sbgw's own account (/sbgw/dns) | samples | service p50 ms | p90 | p99 | upstream round trip p50 ms | p90 | p99 | sockets |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for phase in ("one-at-a-time", "throughput"):
+    rows_p = [r for r in svc if r["phase"] == phase]
+    if not rows_p:
+        continue
+    c = lambda k, nd=3: fmt([float(r[k]) for r in rows_p], nd)
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (phase, c("samples", 0), c("service_p50_ms", 4),
+          c("service_p90_ms", 4), c("service_p99_ms", 4), c("upstream_p50_ms"), c("upstream_p90_ms"),
+          c("upstream_p99_ms"), c("sockets", 0)))
 PYEOF
-echo "# raw results: $RESULTS, $RESULTS.rtt; dnsperf output: $RESULTS.dnsperf.log"
+echo "# raw results: $RESULTS, $RESULTS.rtt, $RESULTS.svc; dnsperf output: $RESULTS.dnsperf.log"
