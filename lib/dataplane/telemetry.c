@@ -206,6 +206,8 @@ static int cmd_dns(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned int i = 0; i < 3; i++) {
 		snprintf(key, sizeof(key), "service_ns_%s", names[i]);
 		rte_tel_data_add_dict_u64(d, key, t.service_ns[i]);
+		snprintf(key, sizeof(key), "work_ns_%s", names[i]);
+		rte_tel_data_add_dict_u64(d, key, t.work_ns[i]);
 		snprintf(key, sizeof(key), "upstream_ns_%s", names[i]);
 		rte_tel_data_add_dict_u64(d, key, t.upstream_ns[i]);
 	}

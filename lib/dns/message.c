@@ -69,12 +69,22 @@ static bool put_text(char *out, size_t *pos, uint8_t c, bool raw)
 	char esc[5];
 	size_t n;
 
-	if (!raw && (c == '.' || c == '\\'))
-		n = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
-	else if (!raw && (c <= ' ' || c >= 0x7f))
-		n = (size_t)snprintf(esc, sizeof(esc), "\\%03u", c);
-	else
-		n = (size_t)snprintf(esc, sizeof(esc), "%c", fold(c));
+	/* By hand, not snprintf: this runs for every byte of every name asked. */
+	if (!raw && (c == '.' || c == '\\')) {
+		esc[0] = '\\';
+		esc[1] = (char)c;
+		n = 2;
+	} else if (!raw && (c <= ' ' || c >= 0x7f)) {
+		esc[0] = '\\';
+		esc[1] = (char)('0' + c / 100);
+		esc[2] = (char)('0' + c / 10 % 10);
+		esc[3] = (char)('0' + c % 10);
+		n = 4;
+	} else {
+		esc[0] = (char)fold(c);
+		n = 1;
+	}
+	esc[n] = '\0';
 	if (*pos + n >= SBGW_NAME_MAX)
 		return false;
 	memcpy(out + *pos, esc, n + 1);

@@ -78,7 +78,8 @@ struct pending {
 	struct upstream up;   /* the current upstream */
 	uint64_t start, deadline;
 	uint64_t submitted, sent; /* TSC: the worker's hand-off, the last send upstream */
-	uint64_t service_tsc;     /* the service's own time so far */
+	uint64_t service_tsc;     /* the service's own time so far: waiting and working */
+	uint64_t work_tsc;        /* of which working (from the dequeue) */
 	int rule;
 	struct sbgw_dns_question q;
 	size_t guest_len;
@@ -99,9 +100,9 @@ struct doorbell {
 	int fd;
 } __rte_cache_aligned;
 
-/* Where a forwarded query's time went, over the last TIMING_SAMPLES (µs × 1000). */
+/* Where a forwarded query's time went, over the last TIMING_SAMPLES. */
 struct timing {
-	uint32_t service_ns[TIMING_SAMPLES], upstream_ns[TIMING_SAMPLES];
+	uint32_t service_ns[TIMING_SAMPLES], work_ns[TIMING_SAMPLES], upstream_ns[TIMING_SAMPLES];
 	uint64_t n; /* samples ever taken; the last min(n, TIMING_SAMPLES) are kept */
 };
 
@@ -540,16 +541,21 @@ static void pin_answer(struct sbgw_dns *svc, const struct pending *pq,
 				  rte_rdtsc() + (uint64_t)ttl * svc->p.tsc_hz);
 }
 
+static uint32_t tsc_to_ns(const struct sbgw_dns *svc, uint64_t tsc)
+{
+	return (uint32_t)RTE_MIN(tsc * 1000000000 / svc->p.tsc_hz, (uint64_t)UINT32_MAX);
+}
+
 /* Where a forwarded query's time went (the service's own, the upstream's round trip). */
 static void take_timing(struct sbgw_dns *svc, const struct pending *pq, uint64_t answered)
 {
 	struct timing *t = svc->timing;
-	uint64_t own = pq->service_tsc + (rte_rdtsc() - answered);
+	uint64_t after = rte_rdtsc() - answered;
 	uint32_t k = (uint32_t)(t->n % TIMING_SAMPLES);
 
-	t->service_ns[k] = (uint32_t)RTE_MIN(own * 1000000000 / svc->p.tsc_hz, (uint64_t)UINT32_MAX);
-	t->upstream_ns[k] = (uint32_t)RTE_MIN((answered - pq->sent) * 1000000000 / svc->p.tsc_hz,
-					      (uint64_t)UINT32_MAX);
+	t->service_ns[k] = tsc_to_ns(svc, pq->service_tsc + after);
+	t->work_ns[k] = tsc_to_ns(svc, pq->work_tsc + after);
+	t->upstream_ns[k] = tsc_to_ns(svc, answered - pq->sent);
 	__atomic_store_n(&t->n, t->n + 1, __ATOMIC_RELEASE);
 }
 
@@ -817,8 +823,10 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 	}
 	start_forward(svc, pq);
 	/* Still in flight: the service's share so far (hand-off to the first send). */
-	if (pq->used && pq->t.chan != SBGW_DNS_CHAN_NONE)
+	if (pq->used && pq->t.chan != SBGW_DNS_CHAN_NONE) {
 		pq->service_tsc = pq->sent - pq->submitted;
+		pq->work_tsc = pq->sent - pq->start;
+	}
 }
 
 /* A datagram whose ID is in flight on its channel (channels.h). */
@@ -969,6 +977,7 @@ int sbgw_dns_timing(const struct sbgw_dns *svc, struct sbgw_dns_timing *out)
 	/* Read while the service writes: a sample may be a query newer, never torn. */
 	for (unsigned int i = 0; i < 3; i++) {
 		out->service_ns[i] = percentile(t->service_ns, n, scratch, qs[i]);
+		out->work_ns[i] = percentile(t->work_ns, n, scratch, qs[i]);
 		out->upstream_ns[i] = percentile(t->upstream_ns, n, scratch, qs[i]);
 	}
 	out->sockets = sbgw_dns_chans_open(svc->chans);

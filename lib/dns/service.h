@@ -81,14 +81,18 @@ const struct sbgw_dns_counters *sbgw_dns_sandbox_counters(const struct sbgw_dns 
  * Where forwarded queries' time goes, over the last 4096 answered ones:
  * p50, p90 and p99 of the service's own time (a worker's hand-off to the
  * first send upstream, plus the answer's arrival to the response handed
- * back to the worker) and of the upstream's round trip (send to answer:
- * the host port, the datapath, the network and the upstream). Safe from
- * any thread (the telemetry's); 0 or -ENOMEM.
+ * back to the worker), of the part of it the service spent working (from
+ * taking the query off the ring, so without waiting to be woken or
+ * scheduled), and of the upstream's round trip (send to answer: the host
+ * port, the datapath, the network, the upstream, and the service's
+ * wake-up for the answer). Safe from any thread (the telemetry's); 0 or
+ * -ENOMEM.
  */
 struct sbgw_dns_timing {
 	uint64_t forwarded;      /* answered forwarded queries, ever */
 	uint32_t samples;        /* how many the percentiles cover */
 	uint32_t service_ns[3];  /* p50, p90, p99 */
+	uint32_t work_ns[3];
 	uint32_t upstream_ns[3];
 	unsigned int sockets;    /* upstream sockets open now */
 };
