@@ -212,6 +212,7 @@ static int cmd_dns(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, key, t.upstream_ns[i]);
 	}
 	rte_tel_data_add_dict_u64(d, "upstream_sockets", t.sockets);
+	rte_tel_data_add_dict_u64(d, "upstream_sockets_opened", t.sockets_opened);
 	return 0;
 }
 

@@ -55,6 +55,7 @@ struct sbgw_dns_chans {
 	uint32_t *open, n_open;   /* open channels, in no order */
 	uint32_t *free, n_free;   /* free channel slots, a stack */
 	bool errors;              /* some channel has err set */
+	uint64_t opened;          /* sockets ever opened */
 	uint32_t mask;            /* hash table size - 1 */
 	struct slot *tab;
 	uint32_t *collect;        /* scratch for failing a channel's queries */
@@ -224,6 +225,7 @@ static int open_chan(struct sbgw_dns_chans *c, const struct sockaddr *sa, sockle
 	ch->salen = salen;
 	ch->open_pos = c->n_open;
 	c->open[c->n_open++] = idx;
+	c->opened++;
 	return (int)idx;
 }
 
@@ -417,6 +419,11 @@ void sbgw_dns_chans_reap(struct sbgw_dns_chans *c, uint64_t now, uint64_t idle_t
 unsigned int sbgw_dns_chans_open(const struct sbgw_dns_chans *c)
 {
 	return c->n_open;
+}
+
+uint64_t sbgw_dns_chans_opened(const struct sbgw_dns_chans *c)
+{
+	return __atomic_load_n(&c->opened, __ATOMIC_RELAXED);
 }
 
 struct sbgw_dns_chans *sbgw_dns_chans_create(int epfd, unsigned int max_queries,

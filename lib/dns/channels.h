@@ -95,7 +95,8 @@ void sbgw_dns_chans_recv(struct sbgw_dns_chans *c, uint32_t ev);
  */
 void sbgw_dns_chans_reap(struct sbgw_dns_chans *c, uint64_t now, uint64_t idle_tsc, bool tick);
 
-/* Sockets open now (for tests and telemetry). */
+/* Sockets open now, and ever opened (for tests and telemetry). */
 unsigned int sbgw_dns_chans_open(const struct sbgw_dns_chans *c);
+uint64_t sbgw_dns_chans_opened(const struct sbgw_dns_chans *c);
 
 #endif

@@ -981,6 +981,7 @@ int sbgw_dns_timing(const struct sbgw_dns *svc, struct sbgw_dns_timing *out)
 		out->upstream_ns[i] = percentile(t->upstream_ns, n, scratch, qs[i]);
 	}
 	out->sockets = sbgw_dns_chans_open(svc->chans);
+	out->sockets_opened = sbgw_dns_chans_opened(svc->chans);
 	free(scratch);
 	return 0;
 }

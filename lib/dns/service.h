@@ -95,6 +95,7 @@ struct sbgw_dns_timing {
 	uint32_t work_ns[3];
 	uint32_t upstream_ns[3];
 	unsigned int sockets;    /* upstream sockets open now */
+	uint64_t sockets_opened; /* upstream sockets ever opened */
 };
 int sbgw_dns_timing(const struct sbgw_dns *svc, struct sbgw_dns_timing *out);
 

@@ -8,7 +8,8 @@
 #     REPS     repetitions of every measurement (default: 5)
 #     SECONDS  length of one throughput measurement (default: 10)
 #   RESULTS=FILE  where the raw rows go; PROFILE=DIR  perf samples of the
-#   DNS service's thread during each throughput run (perf report -i ...);
+#   DNS service's thread during the one-at-a-time queries and each
+#   throughput run (perf report -i ...);
 #   BEFORE=DIR  another sbgw build (e.g. the previous commit's) measured
 #   as one more target, "before", in the same alternation
 #
@@ -148,7 +149,7 @@ print(qps, ms(avg), ms(mn), ms(mx), ms(sd), lost, pct)'
 echo -e "rep\ttarget\tmode\tqps\tavg_ms\tmin_ms\tmax_ms\tsd_ms\tlost\tnoerror_pct" >"$RESULTS"
 : >"$RESULTS.dnsperf.log"
 echo -e "rep\ttarget\tkind\tmedian_ms\tp10_ms\tp90_ms\tmax_ms\tlost" >"$RESULTS.rtt"
-echo -e "rep\tphase\tsamples\tservice_p50_ms\tservice_p90_ms\tservice_p99_ms\twork_p50_ms\twork_p90_ms\twork_p99_ms\tupstream_p50_ms\tupstream_p90_ms\tupstream_p99_ms\tsockets" >"$RESULTS.svc"
+echo -e "rep\tphase\tsamples\tservice_p50_ms\tservice_p90_ms\tservice_p99_ms\twork_p50_ms\twork_p90_ms\twork_p99_ms\tupstream_p50_ms\tupstream_p90_ms\tupstream_p99_ms\tsockets\tsockets_opened\tforwarded" >"$RESULTS.svc"
 # svc_timing REP PHASE: sbgw's own account of its forwarded queries (telemetry /sbgw/dns).
 svc_timing() {
 	local row
@@ -157,10 +158,13 @@ import json, sys
 try:
     d = json.load(sys.stdin)
 except ValueError:
+    d = None
+if not isinstance(d, dict):
     sys.exit(0)  # a build without /sbgw/dns
 ms = lambda k: "%.4f" % (d.get(k, 0) / 1e6)
 print("\t".join([str(d.get("samples", 0))] + [ms("%s_ns_%s" % (w, p)) for w in ("service", "work", "upstream")
-      for p in ("p50", "p90", "p99")] + [str(d.get("upstream_sockets", 0))]))')
+      for p in ("p50", "p90", "p99")] + [str(d.get("upstream_sockets", 0)), str(d.get("upstream_sockets_opened", 0)),
+      str(d.get("forwarded", 0))]))')
 	[ -z "$row" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$row" | tee -a "$RESULTS.svc"
 }
 measure() { # rep target
@@ -173,6 +177,11 @@ measure() { # rep target
 	esac
 	# One request at a time: a DNS query, and (not for dnsmasq, which
 	# relays no other traffic) a plain UDP echo over the same path.
+	if [ -n "${PROFILE:-}" ] && [ "$2" = sbgw ]; then
+		mkdir -p "$PROFILE"
+		command perf record -q -e cpu-clock -F 4999 -g -t "$SBGW_PID" -o "$PROFILE/rtt-$1.data" \
+			-- sleep 3 >/dev/null 2>&1 &
+	fi
 	printf '%s\t%s\tdns\t%s\n' "$1" "$2" "$(ip netns exec "$ns" "$PY" "$RTT" dns "$srv" | tr ' ' '\t')" |
 		tee -a "$RESULTS.rtt"
 	[ "$2" = dnsmasq ] ||
@@ -282,7 +291,7 @@ for label, a, b in (("DNS through sbgw − UDP echo through sbgw", ("sbgw", "dns
         print("| %s | %.3f | %.3f–%.3f |" % (label, statistics.median(v), min(v), max(v)))
 svc = list(csv.DictReader(open(sys.argv[3]), delimiter="\t"))
 print()
-print("| sbgw's own account (/sbgw/dns), ms | samples | service p50 | p90 | p99 | of which working p50 | p90 | p99 | upstream round trip p50 | p90 | p99 | sockets |")
+print("| sbgw's own account (/sbgw/dns), ms | samples | service p50 | p90 | p99 | of which working p50 | p90 | p99 | upstream round trip p50 | p90 | p99 | sockets opened / forwarded |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for phase in ("one-at-a-time", "throughput"):
     rows_p = [r for r in svc if r["phase"] == phase]
@@ -292,6 +301,7 @@ for phase in ("one-at-a-time", "throughput"):
     print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (phase, c("samples", 0),
           c("service_p50_ms"), c("service_p90_ms"), c("service_p99_ms"),
           c("work_p50_ms"), c("work_p90_ms"), c("work_p99_ms"),
-          c("upstream_p50_ms"), c("upstream_p90_ms"), c("upstream_p99_ms"), c("sockets", 0)))
+          c("upstream_p50_ms"), c("upstream_p90_ms"), c("upstream_p99_ms"),
+          "%s / %s" % (c("sockets_opened", 0), c("forwarded", 0))))
 PYEOF
 echo "# raw results: $RESULTS, $RESULTS.rtt, $RESULTS.svc; dnsperf output: $RESULTS.dnsperf.log"
