@@ -8,6 +8,8 @@
  *                             reason, hits per policy rule (last = default)
  *   /sbgw/uplink              the uplink's packets, bytes and drops
  *   /sbgw/workers             per worker: busy cycles, packets, live flows
+ *   /sbgw/dns                 the DNS service: its own time and the
+ *                             upstreams' per forwarded query, sockets open
  *
  * Workers own their counters and never synchronise them; a reader sums
  * the workers' copies, so a figure may be a burst behind, never torn
@@ -188,6 +190,32 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+static int cmd_dns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const names[3] = {"p50", "p90", "p99"};
+	struct sbgw_dns_timing t;
+	char key[32];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (telemetry_gw->dns == NULL || sbgw_dns_timing(telemetry_gw->dns, &t) < 0)
+		return 0;
+	rte_tel_data_add_dict_u64(d, "forwarded", t.forwarded);
+	rte_tel_data_add_dict_u64(d, "samples", t.samples);
+	for (unsigned int i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "service_ns_%s", names[i]);
+		rte_tel_data_add_dict_u64(d, key, t.service_ns[i]);
+		snprintf(key, sizeof(key), "work_ns_%s", names[i]);
+		rte_tel_data_add_dict_u64(d, key, t.work_ns[i]);
+		snprintf(key, sizeof(key), "upstream_ns_%s", names[i]);
+		rte_tel_data_add_dict_u64(d, key, t.upstream_ns[i]);
+	}
+	rte_tel_data_add_dict_u64(d, "upstream_sockets", t.sockets);
+	rte_tel_data_add_dict_u64(d, "upstream_sockets_opened", t.sockets_opened);
+	return 0;
+}
+
 int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 {
 	int rc = 0;
@@ -201,5 +229,7 @@ int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 					 "Uplink counters. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbgw/workers", cmd_workers,
 					 "Worker lcores: cycles, packets, flows. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/dns", cmd_dns,
+					 "DNS service: its own and the upstreams' time per query. No parameters");
 	return rc < 0 ? -EINVAL : 0;
 }

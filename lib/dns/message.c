@@ -69,12 +69,22 @@ static bool put_text(char *out, size_t *pos, uint8_t c, bool raw)
 	char esc[5];
 	size_t n;
 
-	if (!raw && (c == '.' || c == '\\'))
-		n = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
-	else if (!raw && (c <= ' ' || c >= 0x7f))
-		n = (size_t)snprintf(esc, sizeof(esc), "\\%03u", c);
-	else
-		n = (size_t)snprintf(esc, sizeof(esc), "%c", fold(c));
+	/* By hand, not snprintf: this runs for every byte of every name asked. */
+	if (!raw && (c == '.' || c == '\\')) {
+		esc[0] = '\\';
+		esc[1] = (char)c;
+		n = 2;
+	} else if (!raw && (c <= ' ' || c >= 0x7f)) {
+		esc[0] = '\\';
+		esc[1] = (char)('0' + c / 100);
+		esc[2] = (char)('0' + c / 10 % 10);
+		esc[3] = (char)('0' + c % 10);
+		n = 4;
+	} else {
+		esc[0] = (char)fold(c);
+		n = 1;
+	}
+	esc[n] = '\0';
 	if (*pos + n >= SBGW_NAME_MAX)
 		return false;
 	memcpy(out + *pos, esc, n + 1);
@@ -278,30 +288,53 @@ static ldns_pkt *parse(const uint8_t *wire, size_t len)
 	return pkt;
 }
 
-bool sbgw_dns_answers(const uint8_t *wire, size_t len, uint16_t id,
-		      const struct sbgw_dns_question *q)
+/* The header checks that need no parsing: QR set, the ID we sent. */
+static bool answer_header_ok(const uint8_t *wire, size_t len, uint16_t id,
+			     const struct sbgw_dns_question *q)
+{
+	return wire != NULL && q->question_len >= TYPE_CLASS_LEN + 1 && len >= LDNS_HEADER_SIZE &&
+	       LDNS_QR_WIRE(wire) && LDNS_ID_WIRE(wire) == id;
+}
+
+struct ldns_struct_pkt *sbgw_dns_parse(const uint8_t *wire, size_t len)
+{
+	return parse(wire, len);
+}
+
+void sbgw_dns_parsed_free(struct ldns_struct_pkt *pkt)
+{
+	ldns_pkt_free(pkt);
+}
+
+bool sbgw_dns_parsed_answers(const struct ldns_struct_pkt *pkt, const uint8_t *wire, size_t len,
+			     uint16_t id, const struct sbgw_dns_question *q)
 {
 	const ldns_rr_list *qs;
 	const ldns_rr *rr;
 	const ldns_rdf *owner;
-	bool ok = false;
-	ldns_pkt *pkt;
 
-	if (q->question_len < TYPE_CLASS_LEN + 1 || len < LDNS_HEADER_SIZE ||
-	    !LDNS_QR_WIRE(wire) || LDNS_ID_WIRE(wire) != id)
-		return false;
-	pkt = parse(wire, len);
-	if (pkt == NULL)
+	if (pkt == NULL || !answer_header_ok(wire, len, id, q))
 		return false;
 	qs = ldns_pkt_question(pkt);
 	if (ldns_rr_list_rr_count(qs) != 1)
-		goto out;
+		return false;
 	rr = ldns_rr_list_rr(qs, 0);
 	owner = ldns_rr_owner(rr);
-	ok = ldns_rr_get_type(rr) == q->qtype && ldns_rr_get_class(rr) == q->qclass &&
-	     dname_equal(ldns_rdf_data(owner), ldns_rdf_size(owner), q->question,
-			 q->question_len - TYPE_CLASS_LEN);
-out:
+	return ldns_rr_get_type(rr) == q->qtype && ldns_rr_get_class(rr) == q->qclass &&
+	       dname_equal(ldns_rdf_data(owner), ldns_rdf_size(owner), q->question,
+			   q->question_len - TYPE_CLASS_LEN);
+}
+
+bool sbgw_dns_answers(const uint8_t *wire, size_t len, uint16_t id,
+		      const struct sbgw_dns_question *q)
+{
+	ldns_pkt *pkt;
+	bool ok;
+
+	if (!answer_header_ok(wire, len, id, q))
+		return false;
+	pkt = parse(wire, len);
+	ok = sbgw_dns_parsed_answers(pkt, wire, len, id, q);
 	ldns_pkt_free(pkt);
 	return ok;
 }
@@ -334,25 +367,32 @@ static bool rr_addr(const ldns_rr *rr, struct sbgw_addr *a)
 	return true;
 }
 
-bool sbgw_dns_rebinds(const uint8_t *wire, size_t len, const struct sbgw_policy *p,
-		      const struct sbgw_host_addrs *host)
+bool sbgw_dns_parsed_rebinds(const struct ldns_struct_pkt *pkt, const struct sbgw_policy *p,
+			     const struct sbgw_host_addrs *host)
 {
 	const ldns_rr_list *an;
 	struct sbgw_addr a;
-	bool bad = false;
-	ldns_pkt *pkt;
 
-	pkt = parse(wire, len);
 	/* What cannot be inspected cannot be shown to be safe. */
 	if (pkt == NULL)
 		return true;
 	an = ldns_pkt_answer(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !bad; i++) {
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		if (!rr_addr(ldns_rr_list_rr(an, i), &a))
 			continue;
-		bad = sbgw_addr_is_rebind_reserved(&a) &&
-		      (p == NULL || !sbgw_policy_admits_rebind(p, &a, host));
+		if (sbgw_addr_is_rebind_reserved(&a) &&
+		    (p == NULL || !sbgw_policy_admits_rebind(p, &a, host)))
+			return true;
 	}
+	return false;
+}
+
+bool sbgw_dns_rebinds(const uint8_t *wire, size_t len, const struct sbgw_policy *p,
+		      const struct sbgw_host_addrs *host)
+{
+	ldns_pkt *pkt = parse(wire, len);
+	bool bad = sbgw_dns_parsed_rebinds(pkt, p, host);
+
 	ldns_pkt_free(pkt);
 	return bad;
 }
@@ -404,22 +444,20 @@ static bool have_addr(const struct sbgw_addr *addrs, unsigned int n, const struc
 	return false;
 }
 
-unsigned int sbgw_dns_extract_pins(const uint8_t *wire, size_t len, const char *qname,
-				   uint16_t qtype, struct sbgw_addr *addrs, unsigned int max,
-				   uint32_t *ttl)
+unsigned int sbgw_dns_parsed_pins(const struct ldns_struct_pkt *pkt, const char *qname,
+				  uint16_t qtype, struct sbgw_addr *addrs, unsigned int max,
+				  uint32_t *ttl)
 {
 	const ldns_rdf *names[SBGW_DNS_CNAME_NAMES_MAX];
 	uint32_t min_ttl = UINT32_MAX;
 	ldns_rdf *start = NULL;
 	unsigned int n_names, count = 0;
 	const ldns_rr_list *an;
-	ldns_pkt *pkt = NULL;
 	struct sbgw_addr a;
 
 	*ttl = 0;
 	if ((qtype != LDNS_RR_TYPE_A && qtype != LDNS_RR_TYPE_AAAA) || qname == NULL)
 		return 0;
-	pkt = parse(wire, len);
 	if (pkt == NULL || ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR)
 		goto out;
 	start = ldns_dname_new_frm_str(qname[0] == '\0' ? "." : qname);
@@ -449,8 +487,23 @@ unsigned int sbgw_dns_extract_pins(const uint8_t *wire, size_t len, const char *
 		*ttl = min_ttl < SBGW_DNS_PIN_TTL_MIN ? SBGW_DNS_PIN_TTL_MIN : min_ttl;
 out:
 	ldns_rdf_deep_free(start);
-	ldns_pkt_free(pkt);
 	return count;
+}
+
+unsigned int sbgw_dns_extract_pins(const uint8_t *wire, size_t len, const char *qname,
+				   uint16_t qtype, struct sbgw_addr *addrs, unsigned int max,
+				   uint32_t *ttl)
+{
+	ldns_pkt *pkt = NULL;
+	unsigned int n;
+
+	*ttl = 0;
+	if ((qtype != LDNS_RR_TYPE_A && qtype != LDNS_RR_TYPE_AAAA) || qname == NULL)
+		return 0;
+	pkt = parse(wire, len);
+	n = sbgw_dns_parsed_pins(pkt, qname, qtype, addrs, max, ttl);
+	ldns_pkt_free(pkt);
+	return n;
 }
 
 size_t sbgw_dns_finish(const uint8_t *wire, size_t len, const struct sbgw_dns_question *q,

@@ -93,6 +93,26 @@ bool sbgw_dns_is_host_alias(const char *name);
 bool sbgw_dns_answers(const uint8_t *wire, size_t len, uint16_t id,
 		      const struct sbgw_dns_question *q);
 
+/*
+ * An upstream's message parsed once for all the checks of §3.2 steps 6–8
+ * (the sbgw_dns_parsed_* functions below); each wire-format function
+ * above and below is the same check on a message it parses itself.
+ * NULL when ldns cannot parse it. Free with sbgw_dns_parsed_free().
+ */
+struct ldns_struct_pkt;
+struct ldns_struct_pkt *sbgw_dns_parse(const uint8_t *wire, size_t len);
+void sbgw_dns_parsed_free(struct ldns_struct_pkt *pkt);
+/* sbgw_dns_answers() on a parsed message (wire is its raw form, for the header). */
+bool sbgw_dns_parsed_answers(const struct ldns_struct_pkt *pkt, const uint8_t *wire, size_t len,
+			     uint16_t id, const struct sbgw_dns_question *q);
+/* sbgw_dns_rebinds() on a parsed message (NULL: did not parse, a rebind). */
+bool sbgw_dns_parsed_rebinds(const struct ldns_struct_pkt *pkt, const struct sbgw_policy *p,
+			     const struct sbgw_host_addrs *host);
+/* sbgw_dns_extract_pins() on a parsed message. */
+unsigned int sbgw_dns_parsed_pins(const struct ldns_struct_pkt *pkt, const char *qname,
+				  uint16_t qtype, struct sbgw_addr *addrs, unsigned int max,
+				  uint32_t *ttl);
+
 /* The response code of a message (0 if it cannot be read). */
 uint8_t sbgw_dns_rcode(const uint8_t *wire, size_t len);
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The DNS interceptor's event loop. Queries arrive from the workers on a
- * ring; upstream answers arrive on sockets watched by epoll; a tick checks
- * deadlines. Every query follows semantics §3.2 in order: parse, judge by
- * name, inactive family, host alias, choose upstream, rebind check, pins,
- * finish. The per-query decision is logged on the "sbgw.dns" log type.
+ * ring (a worker rings an eventfd doorbell when the service sleeps);
+ * upstream answers arrive on a few shared, connected sockets per upstream
+ * (channels.c), watched by epoll; a tick checks deadlines. Every query
+ * follows semantics §3.2 in order: parse, judge by name, inactive family,
+ * host alias, choose upstream, rebind check, pins, finish. The per-query
+ * decision is logged on the "sbgw.dns" log type.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,19 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_random.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_udp.h>
 
+#include "channels.h"
 #include "message.h"
 #include "parse.h"
 #include "service.h"
@@ -34,6 +39,9 @@
 #define MAX_PENDING 1024
 #define SANDBOX_PENDING_MAX 64 /* semantics appendix B: 64 queries queued */
 #define TICK_MS 5
+#define CHAN_IDLE_S 5 /* a channel idle this long is closed (its NAT flow then ages out) */
+#define BELL_EV SBGW_DNS_CHAN_EV_LIMIT /* the doorbell's epoll data */
+#define TIMING_SAMPLES 4096 /* forwarded queries kept for the timing percentiles */
 #define BURST 32
 #define DNS_PORT 53
 #define REPLY_TTL 64
@@ -62,12 +70,16 @@ struct sandbox_state {
 struct pending {
 	bool used;
 	uint32_t sandbox;
-	int fd;
-	uint16_t id; /* towards the upstream */
+	uint32_t active_pos;  /* index in svc->active */
+	uint16_t id;          /* towards the upstream */
+	struct sbgw_dns_ticket t; /* in flight on a channel, or t.chan == SBGW_DNS_CHAN_NONE */
 	unsigned int next_up; /* configured upstreams: the one after the current */
 	bool direct;          /* the guest named its resolver: that one only */
 	struct upstream up;   /* the current upstream */
 	uint64_t start, deadline;
+	uint64_t submitted, sent; /* TSC: the worker's hand-off, the last send upstream */
+	uint64_t service_tsc;     /* the service's own time so far: waiting and working */
+	uint64_t work_tsc;        /* of which working (from the dequeue) */
 	int rule;
 	struct sbgw_dns_question q;
 	size_t guest_len;
@@ -78,14 +90,39 @@ struct pending {
 	uint16_t guest_port;
 };
 
+/*
+ * The doorbell: the service sets sleeping before it waits; a worker that
+ * enqueued a query and finds it set clears it and writes the eventfd. On
+ * its own cache line: workers read it for every query they hand over.
+ */
+struct doorbell {
+	uint32_t sleeping;
+	int fd;
+} __rte_cache_aligned;
+
+/* Where a forwarded query's time went, over the last TIMING_SAMPLES. */
+struct timing {
+	uint32_t service_ns[TIMING_SAMPLES], work_ns[TIMING_SAMPLES], upstream_ns[TIMING_SAMPLES];
+	uint64_t n; /* samples ever taken; the last min(n, TIMING_SAMPLES) are kept */
+};
+
 struct sbgw_dns {
 	struct sbgw_dns_params p;
 	struct rte_ring *in;
+	struct doorbell *bell;
+	int ts_off; /* mbuf dynamic field: the TSC when a worker handed the query over */
 	int epfd;
+	struct sbgw_dns_chans *chans;
 	struct sandbox_state *sb;
 	struct pending *pend;
-	uint64_t tick_tsc;
+	uint32_t *free_pend, n_free; /* free pending slots, a stack */
+	uint32_t *active, n_active;  /* pending slots in use, in no order */
+	struct timing *timing;
+	uint64_t tick_tsc, idle_tsc;
 };
+
+static void on_answer(void *arg, uint32_t cookie, const uint8_t *wire, size_t len);
+static void on_error(void *arg, uint32_t cookie, int err);
 
 static int resolve_nameserver(const struct sbgw_nameserver *ns, struct upstream *u)
 {
@@ -139,6 +176,32 @@ static int setup_upstreams(struct sbgw_dns *svc, uint32_t i, char *err, size_t e
 	return 0;
 }
 
+/* The doorbell's eventfd, and the mbuf field that carries the hand-off time. */
+static int setup_wakeup(struct sbgw_dns *svc, char *err, size_t errlen)
+{
+	static const struct rte_mbuf_dynfield ts_field = {
+		.name = "sbgw_dns_handoff_tsc",
+		.size = sizeof(uint64_t),
+		.align = __alignof__(uint64_t),
+	};
+	struct epoll_event ev;
+
+	svc->ts_off = rte_mbuf_dynfield_register(&ts_field);
+	if (svc->ts_off < 0) {
+		snprintf(err, errlen, "DNS service: mbuf field: %s", rte_strerror(rte_errno));
+		return -ENOSPC;
+	}
+	svc->bell->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = BELL_EV;
+	if (svc->bell->fd < 0 || epoll_ctl(svc->epfd, EPOLL_CTL_ADD, svc->bell->fd, &ev) < 0) {
+		snprintf(err, errlen, "DNS service: eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 struct sbgw_dns *sbgw_dns_create(const struct sbgw_dns_params *p, char *err, size_t errlen)
 {
 	struct sbgw_dns *svc;
@@ -158,15 +221,32 @@ struct sbgw_dns *sbgw_dns_create(const struct sbgw_dns_params *p, char *err, siz
 	svc->in = rte_ring_create(name, IN_RING_SIZE, p->socket_id, RING_F_SC_DEQ);
 	svc->sb = calloc(p->n_sandboxes ? p->n_sandboxes : 1, sizeof(*svc->sb));
 	svc->pend = calloc(MAX_PENDING, sizeof(*svc->pend));
+	svc->free_pend = calloc(MAX_PENDING, sizeof(*svc->free_pend));
+	svc->active = calloc(MAX_PENDING, sizeof(*svc->active));
+	svc->timing = calloc(1, sizeof(*svc->timing));
+	svc->bell = rte_zmalloc_socket("sbgw_dns_bell", sizeof(*svc->bell), RTE_CACHE_LINE_SIZE,
+				       p->socket_id);
 	svc->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (svc->in == NULL || svc->sb == NULL || svc->pend == NULL || svc->epfd < 0) {
+	if (svc->in == NULL || svc->sb == NULL || svc->pend == NULL || svc->free_pend == NULL ||
+	    svc->active == NULL || svc->timing == NULL || svc->bell == NULL || svc->epfd < 0) {
 		snprintf(err, errlen, "DNS service: out of memory");
+		goto fail;
+	}
+	svc->bell->fd = -1;
+	for (uint32_t i = 0; i < MAX_PENDING; i++)
+		svc->free_pend[svc->n_free++] = MAX_PENDING - 1 - i;
+	if (setup_wakeup(svc, err, errlen) < 0)
+		goto fail;
+	svc->chans = sbgw_dns_chans_create(svc->epfd, MAX_PENDING, on_answer, on_error, svc);
+	if (svc->chans == NULL) {
+		snprintf(err, errlen, "DNS service: upstream sockets: %s", strerror(errno));
 		goto fail;
 	}
 	for (uint32_t i = 0; i < p->n_sandboxes; i++)
 		if (setup_upstreams(svc, i, err, errlen) < 0)
 			goto fail;
 	svc->tick_tsc = p->tsc_hz / 1000 * TICK_MS;
+	svc->idle_tsc = p->tsc_hz * CHAN_IDLE_S;
 	return svc;
 fail:
 	sbgw_dns_free(svc);
@@ -179,25 +259,49 @@ void sbgw_dns_free(struct sbgw_dns *svc)
 
 	if (svc == NULL)
 		return;
-	for (unsigned int i = 0; svc->pend != NULL && i < MAX_PENDING; i++)
-		if (svc->pend[i].used && svc->pend[i].fd >= 0)
-			close(svc->pend[i].fd);
+	sbgw_dns_chans_free(svc->chans);
 	while (svc->in != NULL && rte_ring_dequeue(svc->in, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	for (uint32_t i = 0; svc->sb != NULL && i < svc->p.n_sandboxes; i++)
 		free(svc->sb[i].ups);
 	if (svc->epfd >= 0)
 		close(svc->epfd);
+	if (svc->bell != NULL && svc->bell->fd >= 0)
+		close(svc->bell->fd);
+	rte_free(svc->bell);
 	rte_ring_free(svc->in);
 	free(svc->sb);
 	free(svc->pend);
+	free(svc->free_pend);
+	free(svc->active);
+	free(svc->timing);
 	free(svc);
 }
 
 bool sbgw_dns_submit(struct sbgw_dns *svc, uint32_t sandbox, struct rte_mbuf *m)
 {
+	struct doorbell *bell = svc->bell;
+
 	m->hash.usr = sandbox;
-	return rte_ring_enqueue(svc->in, m) == 0;
+	*RTE_MBUF_DYNFIELD(m, svc->ts_off, uint64_t *) = rte_rdtsc();
+	if (rte_ring_enqueue(svc->in, m) != 0)
+		return false;
+	/*
+	 * The enqueue must be visible before sleeping is read (the service
+	 * sets sleeping, then looks at the ring): a full fence, once per query.
+	 * Only when the service sleeps does a worker pay for a system call,
+	 * and only one worker per sleep.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&bell->sleeping, __ATOMIC_RELAXED) != 0 &&
+	    __atomic_exchange_n(&bell->sleeping, 0, __ATOMIC_ACQ_REL) != 0) {
+		uint64_t one = 1;
+
+		if (write(bell->fd, &one, sizeof(one)) < 0) {
+			/* Full counter or a signal: the service wakes at its next tick anyway. */
+		}
+	}
+	return true;
 }
 
 const struct sbgw_dns_counters *sbgw_dns_sandbox_counters(const struct sbgw_dns *svc,
@@ -332,8 +436,12 @@ static void log_decision(struct sbgw_dns *svc, const struct pending *pq, const c
 			 const char *upstream, uint8_t rcode)
 {
 	char type[16], rule[16];
-	double ms = (double)(rte_rdtsc() - pq->start) * 1000.0 / (double)svc->p.tsc_hz;
+	double ms;
 
+	/* The line's arguments cost more than the query: skip them when it is off. */
+	if (!rte_log_can_log(dns_logtype, RTE_LOG_INFO))
+		return;
+	ms = (double)(rte_rdtsc() - pq->start) * 1000.0 / (double)svc->p.tsc_hz;
 	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f",
 		svc->p.sandboxes[pq->sandbox].cfg->name, pq->q.name[0] ? pq->q.name : ".",
 		sbgw_dns_type_name(pq->q.qtype, type, sizeof(type)), verdict,
@@ -356,64 +464,42 @@ static void answer_rcode(struct sbgw_dns *svc, const struct pending *pq, uint8_t
 
 static void release(struct sbgw_dns *svc, struct pending *pq)
 {
-	if (pq->fd >= 0) {
-		epoll_ctl(svc->epfd, EPOLL_CTL_DEL, pq->fd, NULL);
-		close(pq->fd);
-	}
-	if (pq->used)
-		svc->sb[pq->sandbox].in_flight--;
-	pq->fd = -1;
+	uint32_t idx = (uint32_t)(pq - svc->pend);
+	uint32_t last;
+
+	sbgw_dns_chans_forget(svc->chans, &pq->t);
+	if (!pq->used)
+		return;
+	svc->sb[pq->sandbox].in_flight--;
 	pq->used = false;
+	last = svc->active[--svc->n_active];
+	svc->active[pq->active_pos] = last;
+	svc->pend[last].active_pos = pq->active_pos;
+	svc->free_pend[svc->n_free++] = idx;
 }
 
-static uint16_t random_id(void)
-{
-	uint16_t id;
-
-	/* Unpredictable transaction IDs: an off-path attacker must guess them. */
-	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
-		id = (uint16_t)rte_rand();
-	return id;
-}
-
-/* Send the query to pq->up on a fresh socket. 0 or -errno (try the next one). */
+/*
+ * Send the query to pq->up on one of its channels, with a fresh random ID.
+ * 0 or -errno (try the next one).
+ */
 static int dial(struct sbgw_dns *svc, struct pending *pq)
 {
 	const struct sandbox_state *s = &svc->sb[pq->sandbox];
 	uint8_t wire[SBGW_DNS_MAX_MESSAGE];
-	struct epoll_event ev;
 	size_t n;
-	int fd;
+	int rc;
 
-	if (pq->fd >= 0) {
-		epoll_ctl(svc->epfd, EPOLL_CTL_DEL, pq->fd, NULL);
-		close(pq->fd);
-		pq->fd = -1;
-	}
-	fd = socket(pq->up.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	pq->id = random_id();
-	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, pq->id, wire, sizeof(wire));
-	/* A connected socket only accepts datagrams from that upstream. */
-	if (n == 0 || connect(fd, (struct sockaddr *)&pq->up.sa, pq->up.len) < 0 ||
-	    send(fd, wire, n, 0) < 0) {
-		int rc = n == 0 ? -EINVAL : -errno;
-
-		close(fd);
+	sbgw_dns_chans_forget(svc->chans, &pq->t);
+	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, 0, wire, sizeof(wire));
+	if (n == 0)
+		return -EINVAL;
+	rc = sbgw_dns_chans_send(svc->chans, (const struct sockaddr *)&pq->up.sa, pq->up.len, wire,
+				 n, (uint32_t)(pq - svc->pend), &pq->t);
+	if (rc < 0)
 		return rc;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u32 = (uint32_t)(pq - svc->pend);
-	if (epoll_ctl(svc->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int rc = -errno;
-
-		close(fd);
-		return rc;
-	}
-	pq->fd = fd;
-	pq->deadline = rte_rdtsc() + svc->p.tsc_hz / 1000 * s->timeout_ms;
+	pq->id = pq->t.id;
+	pq->sent = rte_rdtsc();
+	pq->deadline = pq->sent + svc->p.tsc_hz / 1000 * s->timeout_ms;
 	return 0;
 }
 
@@ -435,8 +521,8 @@ static void next_upstream(struct sbgw_dns *svc, struct pending *pq)
 	release(svc, pq);
 }
 
-static void pin_answer(struct sbgw_dns *svc, const struct pending *pq, const uint8_t *wire,
-		       size_t len)
+static void pin_answer(struct sbgw_dns *svc, const struct pending *pq,
+		       const struct ldns_struct_pkt *pkt)
 {
 	struct sbgw_addr addrs[SBGW_DNS_MAX_PINS];
 	int family = pq->q.qtype == LDNS_RR_TYPE_A ? AF_INET : AF_INET6;
@@ -447,8 +533,7 @@ static void pin_answer(struct sbgw_dns *svc, const struct pending *pq, const uin
 		return; /* other types never touch the pins (§3.5) */
 	if (svc->p.pins == NULL || !pq->q.name_valid)
 		return;
-	n = sbgw_dns_extract_pins(wire, len, pq->q.name, pq->q.qtype, addrs, SBGW_DNS_MAX_PINS,
-				  &ttl);
+	n = sbgw_dns_parsed_pins(pkt, pq->q.name, pq->q.qtype, addrs, SBGW_DNS_MAX_PINS, &ttl);
 	if (n == 0)
 		sbgw_pins_clear(svc->p.pins, pq->sandbox, pq->q.name, family);
 	else
@@ -456,9 +541,27 @@ static void pin_answer(struct sbgw_dns *svc, const struct pending *pq, const uin
 				  rte_rdtsc() + (uint64_t)ttl * svc->p.tsc_hz);
 }
 
+static uint32_t tsc_to_ns(const struct sbgw_dns *svc, uint64_t tsc)
+{
+	return (uint32_t)RTE_MIN(tsc * 1000000000 / svc->p.tsc_hz, (uint64_t)UINT32_MAX);
+}
+
+/* Where a forwarded query's time went (the service's own, the upstream's round trip). */
+static void take_timing(struct sbgw_dns *svc, const struct pending *pq, uint64_t answered)
+{
+	struct timing *t = svc->timing;
+	uint64_t after = rte_rdtsc() - answered;
+	uint32_t k = (uint32_t)(t->n % TIMING_SAMPLES);
+
+	t->service_ns[k] = tsc_to_ns(svc, pq->service_tsc + after);
+	t->work_ns[k] = tsc_to_ns(svc, pq->work_tsc + after);
+	t->upstream_ns[k] = tsc_to_ns(svc, answered - pq->sent);
+	__atomic_store_n(&t->n, t->n + 1, __ATOMIC_RELEASE);
+}
+
 /* An answer from the upstream: §3.2 steps 6–8. */
-static void upstream_answered(struct sbgw_dns *svc, struct pending *pq, const uint8_t *wire,
-			      size_t len)
+static void upstream_answered(struct sbgw_dns *svc, struct pending *pq,
+			      const struct ldns_struct_pkt *pkt, const uint8_t *wire, size_t len)
 {
 	struct sandbox_state *s = &svc->sb[pq->sandbox];
 	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
@@ -466,9 +569,9 @@ static void upstream_answered(struct sbgw_dns *svc, struct pending *pq, const ui
 	struct sbgw_dns_question limited;
 	size_t n;
 
-	if (s->rebind && (sbgw_dns_rebinds(wire, len, &sb->cfg->net.policy, &sb->cfg->host) ||
+	if (s->rebind && (sbgw_dns_parsed_rebinds(pkt, &sb->cfg->net.policy, &sb->cfg->host) ||
 			  (svc->p.floor != NULL &&
-			   sbgw_dns_rebinds(wire, len, svc->p.floor, &sb->cfg->host)))) {
+			   sbgw_dns_parsed_rebinds(pkt, svc->p.floor, &sb->cfg->host)))) {
 		s->c.rebind_blocked++;
 		if (pq->q.qtype == LDNS_RR_TYPE_A || pq->q.qtype == LDNS_RR_TYPE_AAAA)
 			sbgw_pins_clear(svc->p.pins, pq->sandbox, pq->q.name,
@@ -476,7 +579,7 @@ static void upstream_answered(struct sbgw_dns *svc, struct pending *pq, const ui
 		answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-rebind");
 		return;
 	}
-	pin_answer(svc, pq, wire, len);
+	pin_answer(svc, pq, pkt);
 	/* IPv6 responses are not fragmented: keep them within one packet. */
 	limited = pq->q;
 	if (pq->family == AF_INET6 && limited.udp_size > IPV6_MTU_PAYLOAD)
@@ -600,22 +703,22 @@ static void start_forward(struct sbgw_dns *svc, struct pending *pq)
 
 static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 {
-	if (svc->sb[sandbox].in_flight >= SANDBOX_PENDING_MAX)
-		return NULL;
-	for (unsigned int i = 0; i < MAX_PENDING; i++) {
-		struct pending *pq = &svc->pend[i];
+	struct pending *pq;
+	uint32_t idx;
 
-		if (!pq->used) {
-			memset(pq, 0, offsetof(struct pending, guest_wire));
-			pq->used = true;
-			pq->fd = -1;
-			pq->sandbox = sandbox;
-			pq->rule = -1;
-			svc->sb[sandbox].in_flight++;
-			return pq;
-		}
-	}
-	return NULL;
+	if (svc->sb[sandbox].in_flight >= SANDBOX_PENDING_MAX || svc->n_free == 0)
+		return NULL;
+	idx = svc->free_pend[--svc->n_free];
+	pq = &svc->pend[idx];
+	memset(pq, 0, offsetof(struct pending, guest_wire));
+	pq->used = true;
+	pq->t.chan = SBGW_DNS_CHAN_NONE;
+	pq->sandbox = sandbox;
+	pq->rule = -1;
+	pq->active_pos = svc->n_active;
+	svc->active[svc->n_active++] = idx;
+	svc->sb[sandbox].in_flight++;
+	return pq;
 }
 
 /* A guest's query frame: §3.2 steps 1–5. */
@@ -648,6 +751,7 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 		return;
 	}
 	pq->start = rte_rdtsc();
+	pq->submitted = *RTE_MBUF_DYNFIELD(m, svc->ts_off, uint64_t *);
 	ip = frame + info.l3_off;
 	pq->family = info.l3 == SBGW_L3_IPV4 ? AF_INET : AF_INET6;
 	memcpy(pq->guest_ip, pq->family == AF_INET ? ip + 12 : ip + 8, pq->family == AF_INET ? 4 : 16);
@@ -718,47 +822,78 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 		return;
 	}
 	start_forward(svc, pq);
+	/* Still in flight: the service's share so far (hand-off to the first send). */
+	if (pq->used && pq->t.chan != SBGW_DNS_CHAN_NONE) {
+		pq->service_tsc = pq->sent - pq->submitted;
+		pq->work_tsc = pq->sent - pq->start;
+	}
 }
 
-static void drain_socket(struct sbgw_dns *svc, struct pending *pq)
+/* A datagram whose ID is in flight on its channel (channels.h). */
+static void on_answer(void *arg, uint32_t cookie, const uint8_t *wire, size_t len)
 {
-	uint8_t wire[SBGW_DNS_MAX_MESSAGE];
+	struct sbgw_dns *svc = arg;
+	struct pending *pq = &svc->pend[cookie];
+	uint64_t now = rte_rdtsc();
+	struct ldns_struct_pkt *pkt;
 
-	while (pq->used && pq->fd >= 0) {
-		ssize_t n = recv(pq->fd, wire, sizeof(wire), 0);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			/* ICMP unreachable and friends: a transport failure. */
-			svc->sb[pq->sandbox].c.upstream_errors++;
-			next_upstream(svc, pq);
-			return;
-		}
-		/* Anything but the answer to our query is discarded. */
-		if (!sbgw_dns_answers(wire, (size_t)n, pq->id, &pq->q))
-			continue;
-		upstream_answered(svc, pq, wire, (size_t)n);
-		release(svc, pq);
+	if (!pq->used || pq->t.chan == SBGW_DNS_CHAN_NONE)
+		return;
+	/* Anything but the answer to our query (ID, question, QR) is discarded. */
+	pkt = sbgw_dns_parse(wire, len);
+	if (!sbgw_dns_parsed_answers(pkt, wire, len, pq->id, &pq->q)) {
+		sbgw_dns_parsed_free(pkt);
 		return;
 	}
+	sbgw_dns_chans_forget(svc->chans, &pq->t);
+	upstream_answered(svc, pq, pkt, wire, len);
+	sbgw_dns_parsed_free(pkt);
+	take_timing(svc, pq, now);
+	release(svc, pq);
+}
+
+/* ICMP unreachable and friends on the query's channel: a transport failure. */
+static void on_error(void *arg, uint32_t cookie, int err)
+{
+	struct sbgw_dns *svc = arg;
+	struct pending *pq = &svc->pend[cookie];
+
+	(void)err;
+	pq->t.chan = SBGW_DNS_CHAN_NONE; /* the channel forgot it already */
+	if (!pq->used)
+		return;
+	svc->sb[pq->sandbox].c.upstream_errors++;
+	next_upstream(svc, pq);
 }
 
 static void check_deadlines(struct sbgw_dns *svc, uint64_t now)
 {
-	for (unsigned int i = 0; i < MAX_PENDING; i++) {
-		struct pending *pq = &svc->pend[i];
+	/* Backwards: a release moves the last active entry (already seen) into place i. */
+	for (uint32_t i = svc->n_active; i-- > 0;) {
+		struct pending *pq = &svc->pend[svc->active[i]];
 
-		if (!pq->used || pq->fd < 0 || now < pq->deadline)
+		if (pq->t.chan == SBGW_DNS_CHAN_NONE || now < pq->deadline)
 			continue;
 		svc->sb[pq->sandbox].c.upstream_timeouts++;
 		log_decision(svc, pq, "upstream-timeout", pq->up.text, LDNS_RCODE_NOERROR);
+		sbgw_dns_chans_forget(svc->chans, &pq->t);
 		next_upstream(svc, pq);
 	}
 }
 
+/* Milliseconds from now to the next tick, rounded up: how long the loop may sleep. */
+static int ms_until(const struct sbgw_dns *svc, uint64_t now, uint64_t next_tick)
+{
+	uint64_t per_ms = svc->p.tsc_hz / 1000;
+
+	if (now >= next_tick)
+		return 0;
+	return (int)((next_tick - now + per_ms - 1) / per_ms);
+}
+
 void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
 {
+	struct doorbell *bell = svc->bell;
 	struct epoll_event evs[BURST];
 	struct rte_mbuf *ms[BURST];
 	uint64_t next_tick = 0;
@@ -766,21 +901,87 @@ void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
 	while (!*stop) {
 		unsigned int got;
 		uint64_t now;
-		int n;
+		int n, timeout = 0;
+		bool tick;
 
 		got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
 		for (unsigned int i = 0; i < got; i++)
 			handle_query(svc, ms[i]);
-		/* Busy while queries arrive; otherwise sleep in epoll for a tick. */
-		n = epoll_wait(svc->epfd, evs, BURST, got > 0 ? 0 : 1);
-		for (int i = 0; i < n; i++)
-			drain_socket(svc, &svc->pend[evs[i].data.u32]);
+		if (got == 0) {
+			/*
+			 * Nothing queued: sleep until a worker rings, an answer
+			 * arrives or the next tick. sleeping is set before the
+			 * ring is looked at (a seq_cst store is a full fence), so
+			 * a query enqueued after this look sees it and rings.
+			 */
+			__atomic_store_n(&bell->sleeping, 1, __ATOMIC_SEQ_CST);
+			if (rte_ring_empty(svc->in))
+				timeout = ms_until(svc, rte_rdtsc(), next_tick);
+		}
+		n = epoll_wait(svc->epfd, evs, BURST, timeout);
+		if (got == 0)
+			__atomic_store_n(&bell->sleeping, 0, __ATOMIC_RELAXED);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u32 == BELL_EV) {
+				uint64_t v;
+
+				if (read(bell->fd, &v, sizeof(v)) < 0) {
+					/* Already reset: nothing to do. */
+				}
+				continue;
+			}
+			sbgw_dns_chans_recv(svc->chans, evs[i].data.u32);
+		}
 		now = rte_rdtsc();
-		if (now >= next_tick) {
+		tick = now >= next_tick;
+		if (tick) {
 			check_deadlines(svc, now);
 			if (svc->p.pins != NULL)
 				sbgw_pins_expire(svc->p.pins, now);
 			next_tick = now + svc->tick_tsc;
 		}
+		sbgw_dns_chans_reap(svc->chans, now, svc->idle_tsc, tick);
 	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Percentile q (0..100) of the kept samples, in ns; 0 when there are none. */
+static uint32_t percentile(const uint32_t *v, uint32_t n, uint32_t *scratch, unsigned int q)
+{
+	if (n == 0)
+		return 0;
+	memcpy(scratch, v, n * sizeof(*v));
+	qsort(scratch, n, sizeof(*scratch), cmp_u32);
+	return scratch[(uint64_t)(n - 1) * q / 100];
+}
+
+int sbgw_dns_timing(const struct sbgw_dns *svc, struct sbgw_dns_timing *out)
+{
+	const struct timing *t = svc->timing;
+	uint64_t total = __atomic_load_n(&t->n, __ATOMIC_ACQUIRE);
+	uint32_t n = (uint32_t)RTE_MIN(total, (uint64_t)TIMING_SAMPLES);
+	uint32_t *scratch = malloc(TIMING_SAMPLES * sizeof(*scratch));
+	static const unsigned int qs[3] = {50, 90, 99};
+
+	if (scratch == NULL)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	out->forwarded = total;
+	out->samples = n;
+	/* Read while the service writes: a sample may be a query newer, never torn. */
+	for (unsigned int i = 0; i < 3; i++) {
+		out->service_ns[i] = percentile(t->service_ns, n, scratch, qs[i]);
+		out->work_ns[i] = percentile(t->work_ns, n, scratch, qs[i]);
+		out->upstream_ns[i] = percentile(t->upstream_ns, n, scratch, qs[i]);
+	}
+	out->sockets = sbgw_dns_chans_open(svc->chans);
+	out->sockets_opened = sbgw_dns_chans_opened(svc->chans);
+	free(scratch);
+	return 0;
 }

@@ -457,6 +457,32 @@ e2e_check "SERVFAIL: the first nameserver was asked" grep -q "$FAKE_ADDR fo3.tes
 e2e_check_fails "SERVFAIL: no failover, the second never saw the query (conformance 67)" asked $NSD_ADDR fo3.test
 e2e_check "REFUSED from the first nameserver is relayed, no failover" status_is 12 "$(gw4 12)" refused.test A REFUSED
 e2e_check_fails "REFUSED: the second never saw it" asked $NSD_ADDR refused.test
+# ---- Shared upstream sockets: forgeries, late answers, many at once ----------
+# The service keeps a few connected sockets per upstream and tells queries
+# apart by their random ID; none of that may let a wrong answer through.
+single() { # I SERVER NAME RCODE [ANSWERS]: exactly one response, with these
+	local out
+	out=$(e2e_in "$(g "$1")" "$PY" "$DNS_DIR/dnsprobe.py" single "$2" "$3" 1.5)
+	echo "$out"
+	grep -qx "rcode=$4 answers=${5:-}" <<<"$out"
+}
+e2e_check "forgeries (wrong ID, wrong question, wrong port) are ignored; the real answer is relayed, once" \
+	single 12 "$(gw4 12)" spoof1.test NOERROR 8.8.4.4
+e2e_check "an answer later than the timeout is ignored: one response, the second nameserver's" \
+	single 12 "$(gw4 12)" slow1.test NXDOMAIN
+e2e_check "... after the first nameserver was asked" grep -q "$FAKE_ADDR slow1.test 1" "$E2E_TMP/fake-queries.log"
+CAPTURED_BEFORE_BURST=$(wire | wc -l)
+e2e_check "60 queries at once for four names: each response carries its own question and answer" \
+	e2e_in "$(g 0)" "$PY" "$DNS_DIR/dnsprobe.py" mixed "$G0" 60
+few_ports() { # the burst's queries (as many as the capture kept) left through a few shared sockets
+	local q ports
+	q=$(wire | tail -n +$((CAPTURED_BEFORE_BURST + 1)) |
+		grep -E '198\.51\.100\.2\.[0-9]+ > 203\.0\.113\.53\.53: .*\? (www|other|pub6|nosuchname)\.test\. ')
+	ports=$(grep -oE '198\.51\.100\.2\.[0-9]+ >' <<<"$q" | sort -u | wc -l)
+	echo "$(wc -l <<<"$q") queries captured, from $ports source ports (want 1..8)"
+	[ "$ports" -ge 1 ] && [ "$ports" -le 8 ]
+}
+e2e_check "... sent upstream from a few shared sockets, not one per query" few_ports
 e2e_check "all nameservers dead: SERVFAIL after 2 x timeout (conformance 66)" \
 	answered_in 11 "$(gw4 11)" www.test A SERVFAIL 950 2000
 e2e_check "all dead: SERVFAIL counted" counter_ge alldead dns.servfail 1

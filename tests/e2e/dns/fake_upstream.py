@@ -9,6 +9,11 @@ The answer depends on the first label of the question's name:
               the query advertised: a response the gateway has to
               truncate itself
   refused...  REFUSED
+  slow...     SERVFAIL, 0.8 s late (after the suite's 500 ms timeout)
+  spoof...    first three forgeries, each NOERROR with A 6.6.6.6: one
+              with the wrong ID, one with the right ID but another name,
+              one with the right ID from another port (5300); 50 ms
+              later the real answer, NOERROR with A 8.8.4.4
   anything    SERVFAIL
 
 Only the header and the question are parsed; nothing here is a real
@@ -18,6 +23,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 LOCK = threading.Lock()
 
@@ -49,7 +55,11 @@ def answer(msg, q):
     first = name.split(".")[0]
     records = b""
     count = 0
-    if first.startswith("big") and qtype == 1:
+    if first.startswith("spoof") and qtype == 1:
+        rcode = 0
+        records = struct.pack("!HHHIH", 0xC00C, 1, 1, 30, 4) + bytes([8, 8, 4, 4])
+        count = 1
+    elif first.startswith("big") and qtype == 1:
         rcode = 0
         for i in range(60):
             # Owner: a pointer to the question name at offset 12.
@@ -63,10 +73,37 @@ def answer(msg, q):
     return header + msg[12:end] + records
 
 
+def forge(real):
+    """The real answer's forgeries: A 6.6.6.6 instead of 8.8.4.4."""
+    return real[:-4] + bytes([6, 6, 6, 6])
+
+
+def spoof(s, other, msg, q, peer):
+    real = answer(msg, q)
+    fake = forge(real)
+    wrong_id = struct.pack("!H", struct.unpack("!H", fake[:2])[0] ^ 0xFFFF) + fake[2:]
+    # Same length, another name: the first label's first letter changed.
+    wrong_q = bytearray(fake)
+    wrong_q[13] = ord("x") if wrong_q[13] != ord("x") else ord("y")
+    s.sendto(wrong_id, peer)
+    s.sendto(bytes(wrong_q), peer)
+    other.sendto(fake, peer)
+    time.sleep(0.05)
+    s.sendto(real, peer)
+
+
+def late(s, msg, q, peer):
+    time.sleep(0.8)
+    s.sendto(answer(msg, q), peer)
+
+
 def serve(addr, log):
-    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, 53))
+    other = socket.socket(family, socket.SOCK_DGRAM)
+    other.bind((addr, 5300))
     while True:
         msg, peer = s.recvfrom(65535)
         q = parse_question(msg)
@@ -74,7 +111,13 @@ def serve(addr, log):
             continue
         with LOCK, open(log, "a") as f:
             f.write("%s %s %d\n" % (addr, q[0], q[1]))
-        s.sendto(answer(msg, q), peer)
+        first = q[0].split(".")[0]
+        if first.startswith("spoof"):
+            threading.Thread(target=spoof, args=(s, other, msg, q, peer), daemon=True).start()
+        elif first.startswith("slow"):
+            threading.Thread(target=late, args=(s, msg, q, peer), daemon=True).start()
+        else:
+            s.sendto(answer(msg, q), peer)
 
 
 def main():
