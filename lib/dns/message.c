@@ -131,6 +131,25 @@ static void fill_question(const ldns_rr *rr, struct sbgw_dns_question *q)
 	q->question_len = n + TYPE_CLASS_LEN;
 }
 
+/*
+ * The question's name is the first in the message: nothing precedes it
+ * that a compression pointer could rightly point to. ldns still follows
+ * such a pointer, into the header included; the query sent upstream (the
+ * guest's bytes under a new ID) would then ask for another name than
+ * the one the policy judged.
+ */
+static bool question_name_compressed(const uint8_t *wire, size_t len)
+{
+	size_t i = LDNS_HEADER_SIZE;
+
+	while (i < len && wire[i] != 0) {
+		if (wire[i] & 0xc0)
+			return true;
+		i += (size_t)wire[i] + 1;
+	}
+	return false;
+}
+
 static uint16_t clamp_udp_size(uint16_t advertised)
 {
 	if (advertised < SBGW_DNS_MIN_UDP_SIZE)
@@ -174,7 +193,10 @@ enum sbgw_dns_parse_result sbgw_dns_parse_query(const uint8_t *wire, size_t len,
 	n = ldns_rr_list_rr_count(ldns_pkt_question(pkt));
 	if (n > 0)
 		fill_question(ldns_rr_list_rr(ldns_pkt_question(pkt), 0), q);
-	if (n == 1) {
+	if (n == 1 && question_name_compressed(wire, len)) {
+		q->reason = "question name is compressed (a pointer with nothing before it)";
+		res = SBGW_DNS_QUERY_FORMERR;
+	} else if (n == 1) {
 		res = SBGW_DNS_QUERY_OK;
 	} else {
 		q->reason = n == 0 ? "no question" : "more than one question";

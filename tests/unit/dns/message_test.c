@@ -106,6 +106,39 @@ static void parse_two_questions_formerr(void **state)
 	wire_free(&w);
 }
 
+/*
+ * Found by tests/fuzz/dns_query_fuzz: a question name that points into
+ * the header reads the ID as part of the name, so the query forwarded
+ * under a new ID named something else than what the policy judged.
+ */
+static void parse_question_pointer_into_header_formerr(void **state)
+{
+	/* ID 0x0009, RD, one question: "a\\" then a pointer to offset 1. */
+	static const uint8_t bytes[] = {0x00, 0x09, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+					0x02, 'a', '\\', 0xc0, 0x01, 0x00, 0x01, 0x00, 0x01};
+	struct sbgw_dns_question q;
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_equal(sbgw_dns_parse_query(w.data, w.len, &q), SBGW_DNS_QUERY_FORMERR);
+	assert_non_null(q.reason);
+	assert_int_equal(q.id, 9);
+	wire_free(&w);
+}
+
+static void parse_question_pointer_to_itself_not_ok(void **state)
+{
+	/* "www" then a pointer back to offset 12, its own start: a loop. */
+	static const uint8_t bytes[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+					0x03, 'w', 'w', 'w', 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01};
+	struct sbgw_dns_question q;
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_not_equal(sbgw_dns_parse_query(w.data, w.len, &q), SBGW_DNS_QUERY_OK);
+	wire_free(&w);
+}
+
 static void parse_simple_query_ok(void **state)
 {
 	struct wire w = query_wire("www.example.com", LDNS_RR_TYPE_AAAA, 0x1234, true);
@@ -853,6 +886,8 @@ int main(void)
 		cmocka_unit_test(parse_truncated_question_malformed),
 		cmocka_unit_test(parse_no_question_formerr),
 		cmocka_unit_test(parse_two_questions_formerr),
+		cmocka_unit_test(parse_question_pointer_into_header_formerr),
+		cmocka_unit_test(parse_question_pointer_to_itself_not_ok),
 		cmocka_unit_test(parse_simple_query_ok),
 		cmocka_unit_test(parse_rd_clear_read),
 		cmocka_unit_test(parse_no_opt_udp_size_512),
