@@ -15,7 +15,7 @@ targets=("$@")
 
 echo "1..$((${#targets[@]} + 1))"
 work=$(mktemp -d /tmp/sbgw-fuzz.XXXXXX)
-keep=0
+keep=${SBGW_FUZZ_KEEP:-0} # 1: keep the run's directory (new corpus, logs)
 trap '[ "$keep" -eq 1 ] || rm -rf "$work"' EXIT
 
 if ! command -v clang >/dev/null; then
@@ -41,14 +41,16 @@ failed=0
 for t in "${targets[@]}"; do
 	n=$((n + 1))
 	mkdir -p "$work/$t/new"
+	dict=()
+	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	# The corpus in the tree is read only: new inputs go to new/.
 	timeout $((secs + 120)) nice "$build/tests/fuzz/${t}_fuzz" \
-		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
 		-artifact_prefix="$work/$t/" "$work/$t/new" "tests/fuzz/corpus/$t" \
 		>"$work/$t/log" 2>&1
 	status=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t/log" | tail -n 1)
-	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$work/$t/log" | tail -n 1)
+	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' "$work/$t/log" | tail -n 1)
 	if [ "$status" -eq 0 ]; then
 		echo "ok $n - fuzz $t: ${execs:-?} executions in ${secs} s, ${cov:-no coverage line}"
 	else
@@ -63,4 +65,5 @@ for t in "${targets[@]}"; do
 		echo "not ok $n - fuzz $t: exit status $status after ${execs:-?} executions (log: $work/$t/log)"
 	fi
 done
+[ "$keep" -eq 1 ] && echo "# run directory kept: $work"
 exit "$failed"

@@ -9,7 +9,7 @@ import os
 import shutil
 import struct
 
-from scapy.all import (ARP, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, TCP, UDP, BOOTP, DHCP,
+from scapy.all import (ARP, fragment, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, TCP, UDP, BOOTP, DHCP,
                        Ether, IPv6, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS,
                        ICMPv6NDOptSrcLLAddr, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw, raw)
 
@@ -93,6 +93,41 @@ def frames():
         save(d, name, b"\x01" + wire)
         save(d, name + "_l4csum", b"\x03" + wire)
         save(d, name + "_seg", bytes([0x01 | (8 << 2)]) + wire)
+    return len(os.listdir(d))
+
+
+def frags():
+    d = reset("frag")
+
+    def records(mtu_byte, frames):
+        out = bytes([mtu_byte])
+        for f in frames:
+            b = raw(f) if f is not None else b""
+            out += struct.pack(">H", len(b)) + b
+        return out
+
+    eth = Ether(src=GUEST_MAC, dst=GW_MAC)
+    udp = IP(src=GUEST4, dst="93.184.216.34", id=77) / UDP(sport=5000, dport=6000) / Raw(b"u" * 1400)
+    pieces = [eth / p for p in fragment(udp, fragsize=400)]
+    tcp = IP(src=GUEST4, dst="93.184.216.34", id=78) / TCP(sport=4000, dport=80, flags="PA") / Raw(b"t" * 900)
+    tpieces = [eth / p for p in fragment(tcp, fragsize=304)]
+    small = IP(src=GUEST4, dst="198.51.100.9", id=79) / ICMP(type=8) / Raw(b"i" * 200)
+    spieces = [eth / p for p in fragment(small, fragsize=96)]
+    seeds = {
+        "in_order": records(64, pieces),
+        "reversed": records(64, list(reversed(pieces))),
+        "duplicate": records(64, [pieces[0], pieces[0]] + pieces[1:]),
+        "missing_then_timeout": records(64, pieces[:-1] + [None] + pieces[-1:]),
+        "tcp_split_small": records(0, tpieces),
+        "interleaved": records(200, [x for pair in zip(pieces, tpieces) for x in pair] + pieces[len(tpieces):]),
+        "icmp_no_split": records(255, spieces),
+        "unfragmented": records(10, [eth / IP(src=GUEST4, dst="1.1.1.1") / UDP(dport=53)]),
+    }
+    overlap = [eth / p for p in fragment(udp, fragsize=400)]
+    overlap[1][IP].frag -= 10  # overlaps the first piece by 80 bytes
+    seeds["overlap"] = records(64, overlap)
+    for name, data in seeds.items():
+        save(d, name, data)
     return len(os.listdir(d))
 
 
@@ -229,5 +264,5 @@ def configs():
 
 
 if __name__ == "__main__":
-    for fn in (frames, dns_queries, dns_responses, first_flights, configs):
+    for fn in (frames, frags, dns_queries, dns_responses, first_flights, configs):
         print(fn.__name__, fn(), "seeds")
