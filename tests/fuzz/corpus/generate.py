@@ -4,9 +4,9 @@
 #   /usr/bin/python3 tests/fuzz/corpus/generate.py      (needs python3-scapy)
 # Frames and DNS messages are built with scapy; ClientHellos and HTTP
 # requests come from tests/unit/inspect/data (captured from real clients);
-# configuration files from config/ and tests/config/good.
+# configuration files from config/ and tests/config/good. Inputs named
+# regress_* are past findings (docs/fuzzing.md) and are kept.
 import os
-import shutil
 import struct
 
 from scapy.all import (ARP, fragment, DNS, DNSQR, DNSRR, DNSRROPT, ICMP, IP, TCP, UDP, BOOTP, DHCP,
@@ -23,9 +23,12 @@ GW6_LL = "fe80::6d:73ff:fe00:1"
 
 
 def reset(target):
+    """Empty a corpus directory, keeping the regress_* inputs of past findings."""
     d = os.path.join(here, target)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if not f.startswith("regress_"):
+            os.remove(os.path.join(d, f))
     return d
 
 
