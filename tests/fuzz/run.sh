@@ -11,7 +11,7 @@ build=${1:-build-fuzz}
 secs=${2:-20}
 shift 2 2>/dev/null || shift $#
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(frame dns_query dns_response first_flight config)
+[ ${#targets[@]} -gt 0 ] || targets=(frame frag dns_query dns_response first_flight config)
 
 echo "1..$((${#targets[@]} + 1))"
 work=$(mktemp -d /tmp/sbgw-fuzz.XXXXXX)
