@@ -88,7 +88,8 @@ static int check_file(struct cfg_ctx *ctx, const char *origin, unsigned int line
 	size_t len;
 	int rc;
 
-	if (name[0] == '/' || dir == NULL)
+	/* As libconfig 1.5 opens it: joined to dir even when absolute. */
+	if (dir == NULL)
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
