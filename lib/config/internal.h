@@ -38,6 +38,20 @@ struct cfg_ctx {
 	int oom; /* an allocation failed: the result is unusable whatever else happened */
 };
 
+/* ---- @include (include.c) --------------------------------------------- */
+
+/* The whole of path in *text (malloc'd, not NUL-terminated) and *len; 0 or -errno. */
+int cfg_read_whole(const char *path, char **text, size_t *len);
+/*
+ * Every file the @include lines of text name, at any depth, relative to
+ * dir (NULL: as written), must be a regular file: else "ORIGIN:LINE:"
+ * problems and -EINVAL. Missing files are left to libconfig.
+ */
+int cfg_check_includes(struct cfg_ctx *ctx, const char *origin, const char *text, size_t len,
+		       const char *dir);
+/* A sandbox definition (NUL-terminated text) may not include files at all. */
+int cfg_refuse_includes(struct cfg_ctx *ctx, const char *origin, const char *text);
+
 /* ---- Reporting (schema.c) ---------------------------------------------- */
 
 /*

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -126,26 +127,34 @@ struct sbgw_config *sbgw_config_load(const char *path, FILE *errors)
 {
 	struct cfg_ctx ctx = {.err = errors, .path = path};
 	struct sbgw_config *cfg = NULL;
-	char *include_dir = NULL;
+	char *include_dir = NULL, *text = NULL;
+	struct stat st;
 	config_t lc;
-	FILE *f;
+	size_t len = 0;
 	int rc = -EINVAL;
 
 	config_init(&lc);
 	/* libconfig only says "file I/O error"; say which. */
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else
+		rc = cfg_read_whole(path, &text, &len);
+	if (rc < 0) {
 		if (errors != NULL)
-			fprintf(errors, "%s: cannot read: %s\n", path, strerror(errno));
+			fprintf(errors, "%s: cannot read: %s\n", path,
+				rc == -EINVAL ? "not a regular file" : strerror(-rc));
 		goto fail;
 	}
-	fclose(f);
 	include_dir = dir_of(path);
 	if (strchr(path, '/') != NULL && include_dir == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
+	/* What libconfig must not open (a directory ends the process): refused first. */
+	rc = cfg_check_includes(&ctx, path, text, len, include_dir);
+	if (rc < 0)
+		goto fail;
+	rc = -EINVAL;
 	/* @include is relative to the main file, wherever sbgw runs from. */
 	if (include_dir != NULL)
 		config_set_include_dir(&lc, include_dir);
@@ -174,11 +183,13 @@ struct sbgw_config *sbgw_config_load(const char *path, FILE *errors)
 	}
 	config_destroy(&lc);
 	free(include_dir);
+	free(text);
 	return cfg;
 fail:
 	sbgw_config_free(cfg);
 	config_destroy(&lc);
 	free(include_dir);
+	free(text);
 	errno = -rc;
 	return NULL;
 }

@@ -64,6 +64,9 @@ struct sbgw_sandbox *sbgw_config_parse_sandbox(const struct sbgw_config *running
 	int rc = -EINVAL;
 
 	config_init(&lc);
+	/* Run-time text names no files (libconfig would open any, from our cwd). */
+	if (cfg_refuse_includes(&ctx, origin, text) < 0)
+		goto fail;
 	/* Same line as the text's first, so that line numbers are the text's own. */
 	if (asprintf(&doc, "%s = %s;\n", ENTRY_NAME, text) < 0) {
 		doc = NULL;

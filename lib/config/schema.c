@@ -86,6 +86,7 @@ static uintptr_t problem_rank(const config_setting_t *s, bool after)
 	return 2 * (uintptr_t)config_setting_get_hook(s) + 1;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void report(struct cfg_ctx *ctx, const config_setting_t *s, const char *key,
 		   const char *fmt, va_list ap)
 {

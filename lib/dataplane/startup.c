@@ -35,6 +35,7 @@
 #define PIN_NAMES_PER_SANDBOX 4096
 #define PIN_ADDRS_PER_SANDBOX 8192
 
+__attribute__((format(printf, 3, 4)))
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

@@ -12,6 +12,7 @@
  * byte only ever touches label text.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -141,6 +142,25 @@ static void fill_question(const ldns_rr *rr, struct sbgw_dns_question *q)
 	q->question_len = n + TYPE_CLASS_LEN;
 }
 
+/*
+ * The question's name is the first in the message: nothing precedes it
+ * that a compression pointer could rightly point to. ldns still follows
+ * such a pointer, into the header included; the query sent upstream (the
+ * guest's bytes under a new ID) would then ask for another name than
+ * the one the policy judged.
+ */
+static bool question_name_compressed(const uint8_t *wire, size_t len)
+{
+	size_t i = LDNS_HEADER_SIZE;
+
+	while (i < len && wire[i] != 0) {
+		if (wire[i] & 0xc0)
+			return true;
+		i += (size_t)wire[i] + 1;
+	}
+	return false;
+}
+
 static uint16_t clamp_udp_size(uint16_t advertised)
 {
 	if (advertised < SBGW_DNS_MIN_UDP_SIZE)
@@ -184,7 +204,10 @@ enum sbgw_dns_parse_result sbgw_dns_parse_query(const uint8_t *wire, size_t len,
 	n = ldns_rr_list_rr_count(ldns_pkt_question(pkt));
 	if (n > 0)
 		fill_question(ldns_rr_list_rr(ldns_pkt_question(pkt), 0), q);
-	if (n == 1) {
+	if (n == 1 && question_name_compressed(wire, len)) {
+		q->reason = "question name is compressed (a pointer with nothing before it)";
+		res = SBGW_DNS_QUERY_FORMERR;
+	} else if (n == 1) {
 		res = SBGW_DNS_QUERY_OK;
 	} else {
 		q->reason = n == 0 ? "no question" : "more than one question";
@@ -525,14 +548,66 @@ size_t sbgw_dns_finish(const uint8_t *wire, size_t len, const struct sbgw_dns_qu
 	return len;
 }
 
+/*
+ * Only a compression pointer to offset 0 or 1 reads the ID, and its bytes
+ * are C0 00 or C0 01: without such a pair, a new ID changes nothing else.
+ */
+static bool may_point_at_id(const uint8_t *wire, size_t len)
+{
+	for (size_t i = LDNS_HEADER_SIZE; i + 1 < len; i++)
+		if (wire[i] == 0xc0 && wire[i + 1] <= 1)
+			return true;
+	return false;
+}
+
+/* Do guest (under its own ID) and upstream (under id) say the same thing? */
+static bool same_message(const uint8_t *guest, const uint8_t *upstream, size_t len, uint16_t id)
+{
+	ldns_pkt *a = NULL, *b = NULL;
+	uint8_t *wa = NULL, *wb = NULL;
+	size_t na = 0, nb = 0;
+	bool same = false;
+
+	if (ldns_wire2pkt(&a, guest, len) != LDNS_STATUS_OK ||
+	    ldns_wire2pkt(&b, upstream, len) != LDNS_STATUS_OK)
+		goto out;
+	ldns_pkt_set_id(a, id);
+	if (ldns_pkt2wire(&wa, a, &na) != LDNS_STATUS_OK ||
+	    ldns_pkt2wire(&wb, b, &nb) != LDNS_STATUS_OK)
+		goto out;
+	same = na == nb && memcmp(wa, wb, na) == 0;
+out:
+	free(wa);
+	free(wb);
+	ldns_pkt_free(a);
+	ldns_pkt_free(b);
+	return same;
+}
+
 size_t sbgw_dns_upstream_query(const uint8_t *guest_wire, size_t len, uint16_t id, uint8_t *out,
 			       size_t cap)
 {
+	uint8_t *guest = NULL;
+	size_t n = len;
+
 	if (guest_wire == NULL || len < LDNS_HEADER_SIZE || out == NULL || cap < len)
 		return 0;
+	/*
+	 * A name that points into the ID would read differently upstream
+	 * than it did here: such a query is not forwarded.
+	 */
+	if (may_point_at_id(guest_wire, len)) {
+		guest = malloc(len); /* out may be guest_wire */
+		if (guest == NULL)
+			return 0;
+		memcpy(guest, guest_wire, len);
+	}
 	memmove(out, guest_wire, len);
 	LDNS_ID_SET(out, id);
-	return len;
+	if (guest != NULL && !same_message(guest, out, len, id))
+		n = 0;
+	free(guest);
+	return n;
 }
 
 const char *sbgw_dns_type_name(uint16_t qtype, char *buf, size_t len)

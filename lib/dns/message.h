@@ -152,7 +152,11 @@ unsigned int sbgw_dns_extract_pins(const uint8_t *wire, size_t len, const char *
 size_t sbgw_dns_finish(const uint8_t *wire, size_t len, const struct sbgw_dns_question *q,
 		       bool udp, uint8_t *out, size_t cap);
 
-/* Build the query sent upstream: the guest's query with a new id. */
+/*
+ * Build the query sent upstream: the guest's query with a new id. 0 when
+ * cap is too small, or when a compression pointer reads the ID, so that
+ * the message would say something else under the new one.
+ */
 size_t sbgw_dns_upstream_query(const uint8_t *guest_wire, size_t len, uint16_t id, uint8_t *out,
 			       size_t cap);
 

@@ -159,11 +159,12 @@ void sbgw_rewrite_clamp_mss(uint8_t *frame, const struct sbgw_pkt_info *info, ui
 {
 	struct l4_csum c = l4_checksum_field(frame, info);
 	uint8_t *l4 = frame + info->l4_off;
-	unsigned int hlen = (unsigned int)(l4[12] >> 4) * 4;
-	unsigned int i = 20;
+	unsigned int hlen, i = 20;
 
+	/* No TCP header to read in anything else, nor in a later fragment (c.field). */
 	if (info->proto != IPPROTO_TCP || !(info->tcp_flags & RTE_TCP_SYN_FLAG) || c.field == NULL)
 		return;
+	hlen = (unsigned int)(l4[12] >> 4) * 4;
 	/* Options were bounded by the parser: hlen <= l4_len. */
 	while (i < hlen) {
 		uint8_t kind = l4[i];

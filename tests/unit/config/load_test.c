@@ -247,6 +247,60 @@ static void load_include_missing_file_is_reported(void **state)
 			       "t.conf:3: cannot open include file\n");
 }
 
+/*
+ * Found by tests/fuzz/config_fuzz: libconfig 1.5 opens what an @include
+ * names, and a directory made its scanner exit() the whole process
+ * ("input in flex scanner failed"); a device such as /dev/zero never
+ * ends. Every included file must be a regular file, at any depth.
+ */
+static void load_include_of_directory_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(mkdir("adir", 0700), 0);
+	assert_load_fails_with(GW_TEXT "@include \"adir\"\n",
+			       "t.conf:3: @include \"adir\": not a regular file\n");
+}
+
+static void load_include_of_empty_name_is_refused(void **state)
+{
+	char *err = NULL;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	/* Relative to the main file's directory, an empty name names that directory. */
+	assert_int_equal(mkdir("empty", 0700), 0);
+	write_file("empty/main.conf", GW_TEXT "  @include  \"\"\n");
+	f = open_memstream(&err, &len);
+	assert_null(sbgw_config_load("empty/main.conf", f));
+	fclose(f);
+	assert_string_equal(err, "empty/main.conf:3: @include \"\": not a regular file\n");
+	free(err);
+}
+
+static void load_nested_include_of_device_is_refused(void **state)
+{
+	(void)state;
+	write_file("outer.inc", "\n@include \"/dev/zero\"\n");
+	assert_load_fails_with(GW_TEXT "@include \"outer.inc\"\n",
+			       "outer.inc:2: @include \"/dev/zero\": not a regular file\n");
+}
+
+static void load_main_file_not_regular_is_refused(void **state)
+{
+	char *err = NULL;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mkdir("conf.d", 0700), 0);
+	f = open_memstream(&err, &len);
+	assert_null(sbgw_config_load("conf.d", f));
+	fclose(f);
+	assert_string_equal(err, "conf.d: cannot read: not a regular file\n");
+	free(err);
+}
+
 static void load_sandboxes_entry_must_be_group(void **state)
 {
 	(void)state;
@@ -311,6 +365,10 @@ int main(void)
 		cmocka_unit_test(load_include_is_relative_to_main_file),
 		cmocka_unit_test(load_include_problem_names_included_file),
 		cmocka_unit_test(load_include_missing_file_is_reported),
+		cmocka_unit_test(load_include_of_directory_is_refused),
+		cmocka_unit_test(load_include_of_empty_name_is_refused),
+		cmocka_unit_test(load_nested_include_of_device_is_refused),
+		cmocka_unit_test(load_main_file_not_regular_is_refused),
 		cmocka_unit_test(load_sandboxes_entry_must_be_group),
 		cmocka_unit_test(load_empty_sandboxes_list_is_accepted),
 		cmocka_unit_test(load_message_escapes_control_characters),

@@ -48,6 +48,21 @@ static void runtime_new_sandbox_takes_lowest_free_slot(void **state)
 	free(err);
 }
 
+/* A sandbox definition from the control socket names no files: no @include. */
+static void runtime_include_is_refused(void **state)
+{
+	struct sbgw_config *running;
+	struct sbgw_sandbox *sb;
+	char *err = NULL;
+
+	(void)state;
+	sb = parse(&running, "{ name = \"c\";\n@include \"/\"\n port = \"p2\"; }", &err);
+	assert_null(sb);
+	assert_string_equal(err, "control:2: @include is not allowed in a sandbox definition\n");
+	sbgw_config_free(running);
+	free(err);
+}
+
 static void runtime_replacement_keeps_its_addresses(void **state)
 {
 	struct sbgw_config *running;
@@ -167,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(runtime_new_sandbox_takes_lowest_free_slot),
 		cmocka_unit_test(runtime_replacement_keeps_its_addresses),
+		cmocka_unit_test(runtime_include_is_refused),
 		cmocka_unit_test(runtime_replacement_may_reuse_its_own_ports),
 		cmocka_unit_test(runtime_port_clash_is_rejected),
 		cmocka_unit_test(runtime_published_port_clash_is_rejected),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -361,6 +362,31 @@ static void rewrite_mss_clamp_lowers_and_keeps_checksum(void **state)
 	assert_int_equal(get16(f.b + 57), 1460);
 }
 
+/*
+ * Found by tests/fuzz/frame_fuzz: a later IPv6 fragment of a TCP segment
+ * has 4 bytes after its fragment header and no TCP header; the clamp read
+ * the header length 12 bytes in before looking at what the packet is.
+ */
+static void rewrite_mss_clamp_reads_nothing_of_a_later_fragment(void **state)
+{
+	struct sbgw_pkt_info info;
+	struct frame f;
+	uint8_t *exact;
+
+	(void)state;
+	ipv6_frame(&f, 44, 12);
+	memcpy(f.b + 54, "\x06\x00\x00\x08\x00\x00\x00\x01", 8); /* TCP, offset 8 */
+	parse_ok(&f, &info);
+	assert_true(info.fragment);
+	assert_false(info.first_fragment);
+	assert_int_equal(info.proto, IPPROTO_TCP);
+	exact = malloc(f.len); /* ends where the frame ends: ASan sees an overread */
+	memcpy(exact, f.b, f.len);
+	sbgw_rewrite_clamp_mss(exact, &info, 1220);
+	assert_memory_equal(exact, f.b, f.len);
+	free(exact);
+}
+
 static void rewrite_reset_answers_a_syn_like_a_closed_port(void **state)
 {
 	struct sbgw_pkt_info info, out;
@@ -459,6 +485,7 @@ int main(void)
 		cmocka_unit_test(rewrite_nat4_one_pass_equals_step_by_step),
 		cmocka_unit_test(rewrite_ttl_decrements_and_refuses_at_one),
 		cmocka_unit_test(rewrite_mss_clamp_lowers_and_keeps_checksum),
+		cmocka_unit_test(rewrite_mss_clamp_reads_nothing_of_a_later_fragment),
 		cmocka_unit_test(rewrite_reset_answers_a_syn_like_a_closed_port),
 		cmocka_unit_test(rewrite_reset_of_ipv6_segment_has_valid_checksum),
 		cmocka_unit_test(rewrite_echo_reply_turns_the_request_around),

@@ -106,6 +106,39 @@ static void parse_two_questions_formerr(void **state)
 	wire_free(&w);
 }
 
+/*
+ * Found by tests/fuzz/dns_query_fuzz: a question name that points into
+ * the header reads the ID as part of the name, so the query forwarded
+ * under a new ID named something else than what the policy judged.
+ */
+static void parse_question_pointer_into_header_formerr(void **state)
+{
+	/* ID 0x0009, RD, one question: "a\\" then a pointer to offset 1. */
+	static const uint8_t bytes[] = {0x00, 0x09, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+					0x02, 'a', '\\', 0xc0, 0x01, 0x00, 0x01, 0x00, 0x01};
+	struct sbgw_dns_question q;
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_equal(sbgw_dns_parse_query(w.data, w.len, &q), SBGW_DNS_QUERY_FORMERR);
+	assert_non_null(q.reason);
+	assert_int_equal(q.id, 9);
+	wire_free(&w);
+}
+
+static void parse_question_pointer_to_itself_not_ok(void **state)
+{
+	/* "www" then a pointer back to offset 12, its own start: a loop. */
+	static const uint8_t bytes[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+					0x03, 'w', 'w', 'w', 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01};
+	struct sbgw_dns_question q;
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_not_equal(sbgw_dns_parse_query(w.data, w.len, &q), SBGW_DNS_QUERY_OK);
+	wire_free(&w);
+}
+
 static void parse_simple_query_ok(void **state)
 {
 	struct wire w = query_wire("www.example.com", LDNS_RR_TYPE_AAAA, 0x1234, true);
@@ -804,6 +837,51 @@ static void upstream_query_id_rewritten_rest_kept(void **state)
 	wire_free(&w);
 }
 
+/*
+ * Found by tests/fuzz/dns_query_fuzz: the answer section of a query names
+ * its record by a pointer to offset 1, inside the ID. Under the upstream
+ * ID the name reads differently (here: a label past the end), so the
+ * query is not forwarded.
+ */
+static void upstream_query_name_reading_the_id_refused(void **state)
+{
+	static const uint8_t bytes[] = {
+		0x00, 0x00, 0x09, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x02, 0x41, 0x5c,                   /* root, type 2, class 0x415c */
+		0xc0, 0x01, 0x08, 0x00, 0x04, 0x01, 0x00, 0x00, /* owner -> offset 1 */
+		0x00, 0x00, 0x00, 0x02, 0x41, 0x5c,
+	};
+	struct sbgw_dns_question q;
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_equal(sbgw_dns_parse_query(w.data, w.len, &q), SBGW_DNS_QUERY_OK);
+	assert_int_equal(sbgw_dns_upstream_query(w.data, w.len, 0x4242, out, sizeof(out)), 0);
+	/* The same ID keeps the meaning: nothing to refuse. */
+	assert_int_equal(sbgw_dns_upstream_query(w.data, w.len, 0x0000, out, sizeof(out)), w.len);
+	wire_free(&w);
+}
+
+/* C0 00 inside an EDNS option (a cookie) is data, not a pointer: forwarded as is. */
+static void upstream_query_pointer_like_bytes_in_data_kept(void **state)
+{
+	static const uint8_t bytes[] = {
+		0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+		0x07, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0x03, 'c', 'o', 'm', 0x00, 0x00, 0x01, 0x00, 0x01,
+		0x00, 0x00, 0x29, 0x04, 0xd0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, /* OPT, 12 bytes */
+		0x00, 0x0a, 0x00, 0x08, 0xc0, 0x00, 0xc0, 0x01, 0x11, 0x22, 0x33, 0x44,
+	};
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	struct wire w = wire_of_bytes(bytes, sizeof(bytes));
+
+	(void)state;
+	assert_int_equal(sbgw_dns_upstream_query(w.data, w.len, 0xbeef, out, sizeof(out)), w.len);
+	assert_int_equal(ldns_read_uint16(out), 0xbeef);
+	assert_memory_equal(out + 2, w.data + 2, w.len - 2);
+	wire_free(&w);
+}
+
 /* ---- Names for logs ----------------------------------------------------------- */
 
 static void type_name_known_mnemonic(void **state)
@@ -853,6 +931,8 @@ int main(void)
 		cmocka_unit_test(parse_truncated_question_malformed),
 		cmocka_unit_test(parse_no_question_formerr),
 		cmocka_unit_test(parse_two_questions_formerr),
+		cmocka_unit_test(parse_question_pointer_into_header_formerr),
+		cmocka_unit_test(parse_question_pointer_to_itself_not_ok),
 		cmocka_unit_test(parse_simple_query_ok),
 		cmocka_unit_test(parse_rd_clear_read),
 		cmocka_unit_test(parse_no_opt_udp_size_512),
@@ -896,6 +976,8 @@ int main(void)
 		cmocka_unit_test(finish_tcp_never_truncated),
 		cmocka_unit_test(finish_small_buffer_zero),
 		cmocka_unit_test(upstream_query_id_rewritten_rest_kept),
+		cmocka_unit_test(upstream_query_name_reading_the_id_refused),
+		cmocka_unit_test(upstream_query_pointer_like_bytes_in_data_kept),
 		cmocka_unit_test(type_name_known_mnemonic),
 		cmocka_unit_test(type_name_unknown_generic),
 		cmocka_unit_test(rcode_name_known_and_unassigned),
