@@ -9,8 +9,10 @@ out=$1 kver=$2
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=/bin/busybox
 mods=/lib/modules/$kver
-[ -x "$busybox" ] && ! readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter' ||
-	{ echo "$busybox is not static: install busybox-static (scripts/deps test)" >&2; exit 1; }
+if [ ! -x "$busybox" ] || readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
+	echo "$busybox is missing or not static: install busybox-static (scripts/deps test)" >&2
+	exit 1
+fi
 [ -d "$mods" ] || { echo "no $mods: install linux-image-cloud-amd64 (scripts/deps test)" >&2; exit 1; }
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/sbgw-initramfs.XXXXXX")
