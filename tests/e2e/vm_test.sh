@@ -24,7 +24,7 @@ BOOT_LIMIT=${VM_BOOT_LIMIT:-90}
 # keeps its watchdog: on a loaded host, a TSC declared reliable ran the
 # guest's clock many times too fast, and every timeout in the guest with it.
 APPEND="console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests"
-APPEND+=" vmtest.allow=allowed.test vmtest.deny=notallowed.test vmtest.refuse=1.1.1.1 vmtest.probes=90"
+APPEND+=" vmtest.allow=allowed.test vmtest.deny=notallowed.test vmtest.refuse=1.1.1.1 vmtest.probes=150"
 
 # No skips: a missing piece fails the script (scripts/deps test installs them).
 for tool in qemu-system-x86_64 nsd cpio modinfo; do
@@ -161,26 +161,36 @@ acl_denied_once() {
 e2e_check "HTTP: the refusal is counted as acl_deny, one SYN, no retransmission" acl_denied_once
 
 # ---- sbgw restarts under the running guest (client=1, QEMU the server) --------
+# Twice: stopped cleanly (an upgrade), then killed (a crash). The guest
+# fetches once a second throughout and keeps its lease.
 probe_after() { # LINE KIND: a "@@ probe N KIND" line after console line LINE
 	con | tail -n +"$(($1 + 1))" | grep -Eq "^@@ probe [0-9]+ $2 "
 }
 lines() { con | wc -l; }
 e2e_check "restart: the guest's fetches succeed before the restart" guest_wait 30 probe_after 0 ok
-e2e_stop
-e2e_log "sbgw stopped at console line $(lines)"
-STOPPED=$(lines)
-cp "$E2E_TMP/sbgw.log" "$E2E_TMP/sbgw.log.before-restart"
-e2e_check "restart: the guest's fetches fail while sbgw is gone" guest_wait 30 probe_after "$STOPPED" fail
-e2e_check "restart: QEMU and the guest keep running without their backend" kill -0 "$QEMU_PID"
-RESTARTED=$(lines)
-e2e_start "$E2E_TMP/sbgw.conf" || exit 1
-T1=$SECONDS
-ip -n "$NS_GW" route add default via 169.254.253.2 dev "$E2E_HOST_PORT"
-# Tells the guest sbgw is back: its loop ends at the first fetch after this.
-echo restarted >"$E2E_TMP/www/restarted"
-e2e_check "restart: sbgw reconnects to QEMU and the guest's fetches work again" \
-	guest_wait 45 probe_after "$RESTARTED" ok
-e2e_log "guest traffic back $((SECONDS - T1)) s after sbgw printed 'running' (probes 1 s apart)"
+restart() { # HOW SIGNAL
+	local how=$1 gone back t1
+	kill -"$2" "$SBGW_PID"
+	e2e_wait 20 bash -c "! kill -0 $SBGW_PID"
+	SBGW_PID=
+	gone=$(lines)
+	cp "$E2E_TMP/sbgw.log" "$E2E_TMP/sbgw.log.before-$how"
+	e2e_check "restart ($how): the guest's fetches fail while sbgw is gone" \
+		guest_wait 30 probe_after "$gone" fail
+	e2e_check "restart ($how): QEMU and the guest keep running without their backend" \
+		kill -0 "$QEMU_PID"
+	back=$(lines)
+	e2e_start "$E2E_TMP/sbgw.conf" || exit 1
+	t1=$SECONDS
+	ip -n "$NS_GW" route add default via 169.254.253.2 dev "$E2E_HOST_PORT"
+	e2e_check "restart ($how): sbgw reconnects to QEMU and the guest's fetches work again" \
+		guest_wait 45 probe_after "$back" ok
+	e2e_log "guest traffic back $((SECONDS - t1)) s after sbgw printed 'running' (probes 1 s apart)"
+}
+restart stopped INT
+restart killed KILL
+# Tells the guest the test is done: its loop ends at its next fetch.
+echo finished >"$E2E_TMP/www/finished"
 e2e_check "restart: DNS through the new interceptor works too" \
 	guest_wait 30 step_ok dns-after-restart "^Address: 8\.8\.8\.8$"
 e2e_check "the guest powers off at the end" e2e_wait 30 bash -c "! kill -0 $QEMU_PID"
