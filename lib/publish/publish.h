@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Published ports (semantics §6): host listeners on each binding's (bind,
+ * host_port, protocol), the ingress policy judged against the peer's
+ * address, and a relay into the guest's IPv4 address and guest port over
+ * the host link, from the gateway's address and an ephemeral port.
+ *
+ * The guest leg is an ordinary kernel socket on the host link's kernel
+ * address (169.254.253.1) and a port of 49152..65535; the fast path
+ * turns that address into the sandbox's gateway address on the way in and
+ * back on the way out, but only for the (port, sandbox, guest port) pairs
+ * this service has registered in the owner table below. Nothing else on
+ * the host reaches a guest, and a guest reaches nothing on the host but
+ * the sockets this service connected to it.
+ *
+ * Usage (main lcore):
+ *   pub = sbgw_publish_create(&params, err, len);  listeners bound (a busy port fails here)
+ *   sbgw_publish_start(pub);           the service's thread: accept, judge, relay
+ *   worker: sbgw_publish_owner_is(pub->owners, ...)  (datapath-safe, lock-free)
+ *   sbgw_publish_stop(pub); sbgw_publish_free(pub);
+ *
+ * Threads: one service thread owns every socket and the writes to the
+ * owner table; workers only read the table (relaxed 32-bit loads).
+ */
+#ifndef SBGW_PUBLISH_PUBLISH_H
+#define SBGW_PUBLISH_PUBLISH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "config.h"
+#include "policy.h"
+
+/* The guest leg's source ports (semantics §6: ephemeral, 49152..65535). */
+#define SBGW_PUBLISH_PORT_LO 49152u
+#define SBGW_PUBLISH_PORTS (65536u - SBGW_PUBLISH_PORT_LO)
+/* Semantics §2.12 / Appendix B: concurrent inbound TCP connections per sandbox. */
+#define SBGW_PUBLISH_MAX_TCP 256
+/* Peers with a UDP mapping per sandbox; the least recently active gives way. */
+#define SBGW_PUBLISH_MAX_UDP_PEERS 256
+#define SBGW_PUBLISH_UDP_IDLE_S 60
+
+/*
+ * Who owns each guest-leg port, per protocol: 0 for nobody, else
+ * (sandbox index + 1) << 16 | guest port. Written by the service thread
+ * before it connects and after it closes; read by workers.
+ */
+struct sbgw_publish_owners {
+	uint32_t tcp[SBGW_PUBLISH_PORTS];
+	uint32_t udp[SBGW_PUBLISH_PORTS];
+};
+
+static inline uint32_t sbgw_publish_owner_key(uint32_t sandbox, uint16_t guest_port)
+{
+	return (sandbox + 1) << 16 | guest_port;
+}
+
+/*
+ * Datapath-safe: is host-leg port link_port (host order) the service's
+ * socket to guest_port of sandbox, for proto (IPPROTO_TCP/UDP)?
+ */
+static inline bool sbgw_publish_owner_is(const struct sbgw_publish_owners *o, uint8_t proto,
+					 uint16_t link_port, uint32_t sandbox, uint16_t guest_port)
+{
+	const uint32_t *t;
+
+	if (link_port < SBGW_PUBLISH_PORT_LO)
+		return false;
+	t = proto == 6 /* IPPROTO_TCP */ ? o->tcp : o->udp;
+	return __atomic_load_n(&t[link_port - SBGW_PUBLISH_PORT_LO], __ATOMIC_RELAXED) ==
+	       sbgw_publish_owner_key(sandbox, guest_port);
+}
+
+/* One sandbox as the service sees it. */
+struct sbgw_publish_sandbox {
+	const struct sbgw_sandbox *cfg;              /* name, link, network.ports */
+	const struct sbgw_policy_compiled *compiled; /* its ingress rules */
+};
+
+struct sbgw_publish_params {
+	unsigned int n_sandboxes; /* sandbox i has index i in the owner table */
+	const struct sbgw_publish_sandbox *sandboxes;
+	const struct sbgw_policy_compiled *floor; /* NULL: none */
+	struct in_addr link_addr; /* the host link's kernel side: the guest leg's source */
+};
+
+/* Counters of one sandbox's published ports (telemetry /sbgw/sandbox "published"). */
+struct sbgw_publish_counters {
+	uint64_t tcp_accepted;      /* connections relayed to the guest */
+	uint64_t tcp_denied;        /* ingress deny: reset after accept */
+	uint64_t tcp_limit;         /* reset: SBGW_PUBLISH_MAX_TCP already open */
+	uint64_t tcp_guest_refused; /* the guest port refused or never answered: reset */
+	uint64_t tcp_open;          /* open now */
+	uint64_t udp_datagrams_in, udp_datagrams_out;
+	uint64_t udp_denied;        /* ingress deny: dropped */
+	uint64_t udp_peers;         /* mappings open now */
+	uint64_t udp_evicted;       /* mappings closed to make room */
+	uint64_t errors;            /* socket errors on the host side */
+};
+
+struct sbgw_publish;
+
+/*
+ * Bind every binding's listener. Fails (NULL, errno set, err filled with
+ * the binding and the reason) if one cannot be bound, so a gateway never
+ * runs with a published port missing (semantics Q18).
+ */
+struct sbgw_publish *sbgw_publish_create(const struct sbgw_publish_params *p, char *err,
+					 size_t errlen);
+/* The owner table the workers read. */
+const struct sbgw_publish_owners *sbgw_publish_owners(const struct sbgw_publish *pub);
+/* Start the service thread. 0 or -errno. */
+int sbgw_publish_start(struct sbgw_publish *pub);
+/* Stop the thread (if started) and wait for it. */
+void sbgw_publish_stop(struct sbgw_publish *pub);
+/* Close every socket and free. NULL is fine. */
+void sbgw_publish_free(struct sbgw_publish *pub);
+/* Counters of sandbox (read from any thread; figures may lag, never tear). */
+const struct sbgw_publish_counters *sbgw_publish_sandbox_counters(const struct sbgw_publish *pub,
+								  uint32_t sandbox);
+/* Whether the configuration publishes anything at all. */
+bool sbgw_publish_needed(const struct sbgw_config *cfg);
+
+#endif
