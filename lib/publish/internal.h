@@ -71,6 +71,12 @@ struct pub_udp_map {
 	struct pub_listener *l;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	/* The address the peer sent to: replies leave from it, even on a wildcard bind. */
+	bool has_local;
+	union {
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	} local;
 	uint16_t link_port;
 	uint64_t last_active; /* seconds, CLOCK_MONOTONIC */
 	bool dead; /* closed; freed after the current batch of events */

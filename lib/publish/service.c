@@ -233,6 +233,11 @@ static int listen_one(struct sbgw_publish *pub, struct pub_listener *l, char *er
 	/* A restarted gateway rebinds at once despite connections in TIME-WAIT. */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Which local address a datagram came to: answers must leave from it. */
+	if (type == SOCK_DGRAM && b->bind.family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+	else if (type == SOCK_DGRAM)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto fail;
 	if (type == SOCK_STREAM && listen(fd, LISTEN_BACKLOG) < 0)

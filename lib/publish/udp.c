@@ -69,6 +69,51 @@ void pub_udp_expire(struct sbgw_publish *pub, uint64_t now)
 	}
 }
 
+static void remember_local(struct pub_udp_map *m, struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&m->local.v4, CMSG_DATA(c), sizeof(m->local.v4));
+			/* Choose the source address only; routing picks the interface. */
+			m->local.v4.ipi_ifindex = 0;
+			m->local.v4.ipi_spec_dst = m->local.v4.ipi_addr;
+			m->has_local = true;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&m->local.v6, CMSG_DATA(c), sizeof(m->local.v6));
+			m->local.v6.ipi6_ifindex = 0;
+			m->has_local = true;
+		}
+	}
+}
+
+/* Send a guest's answer to the peer, from the address the peer wrote to. */
+static ssize_t answer_peer(struct pub_udp_map *m, const void *data, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+	struct msghdr msg = {.msg_name = &m->peer, .msg_namelen = m->peer_len,
+			     .msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	if (m->has_local) {
+		bool v6 = m->peer.ss_family == AF_INET6;
+		size_t size = v6 ? sizeof(m->local.v6) : sizeof(m->local.v4);
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(size);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		c->cmsg_type = v6 ? IPV6_PKTINFO : IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(size);
+		memcpy(CMSG_DATA(c), &m->local, size);
+	}
+	return sendmsg(m->l->fd, &msg, 0);
+}
+
 static struct pub_udp_map *find_map(struct pub_sandbox *sb, const struct pub_listener *l,
 				    const struct sockaddr_storage *peer, socklen_t len)
 {
@@ -144,9 +189,18 @@ void pub_udp_receive(struct sbgw_publish *pub, struct pub_listener *l)
 		ssize_t n;
 		int rule;
 
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} control;
+		struct iovec iov = {.iov_base = pub->scratch, .iov_len = sizeof(pub->scratch)};
+		struct msghdr msg = {.msg_name = &peer, .msg_namelen = sizeof(peer),
+				     .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+
 		memset(&peer, 0, sizeof(peer));
-		n = recvfrom(l->fd, pub->scratch, sizeof(pub->scratch), 0, (struct sockaddr *)&peer,
-			     &len);
+		n = recvmsg(l->fd, &msg, 0);
+		len = msg.msg_namelen;
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				sb->c.errors++;
@@ -172,6 +226,7 @@ void pub_udp_receive(struct sbgw_publish *pub, struct pub_listener *l)
 			continue;
 		}
 		m->last_active = pub_now_s();
+		remember_local(m, &msg);
 		/* A guest that is not listening answers with ICMP: the next send reports it, ignore. */
 		if (send(m->fd, pub->scratch, (size_t)n, 0) >= 0)
 			sb->c.udp_datagrams_in++;
@@ -196,8 +251,7 @@ void pub_udp_reply(struct sbgw_publish *pub, struct pub_udp_map *m)
 			continue;
 		}
 		m->last_active = pub_now_s();
-		if (sendto(m->l->fd, pub->scratch, (size_t)n, 0, (struct sockaddr *)&m->peer,
-			   m->peer_len) >= 0)
+		if (answer_peer(m, pub->scratch, (size_t)n) >= 0)
 			sb->c.udp_datagrams_out++;
 		else
 			sb->c.errors++;
