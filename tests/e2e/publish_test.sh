@@ -10,6 +10,12 @@
 E2E_BUILD=${1:-$E2E_BUILD}
 SBGW=$E2E_BUILD/app/sbgw/sbgw
 E2E_HOST_PORT=hp$E2E_ID
+# Two workers, and a third sandbox so that the host port (attached after
+# the sandboxes, dealt round-robin) lands on the other worker than "web":
+# every relayed frame crosses between workers through their rings.
+E2E_WORKERS="1, 2"
+E2E_EAL_EXTRA=', "--lcores", "0@0,1@1,2@1"'
+E2E_UPLINK_ARGS=",qpairs=2"
 NS_C1=sbgwt-$E2E_ID-c1 # an allowed client, 10.99.1.2
 NS_C2=sbgwt-$E2E_ID-c2 # a client the ingress policy denies, 10.99.2.2
 
@@ -69,7 +75,8 @@ sandboxes = (
 			  [ 8081, 80 ],
 			  { host_port = 8082; guest_port = 81; bind = "10.99.1.1"; } );
 	  }; },
-	{ name = "quiet"; port = "net_af_packet2,iface=$(e2e_guest_if 1)"; }
+	{ name = "quiet"; port = "net_af_packet2,iface=$(e2e_guest_if 1)"; },
+	{ name = "offline"; network = { policy = "none"; }; }
 );
 CONF
 } >"$E2E_TMP/sbgw.conf"
