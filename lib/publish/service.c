@@ -199,6 +199,18 @@ fail:
 	return rc;
 }
 
+/* "127.0.0.1:8080/tcp", "[::]:53/udp": a binding as messages name it. */
+static const char *binding_name(const struct sbgw_port_binding *b, char *buf, size_t len)
+{
+	char a[SBGW_ADDR_STRLEN];
+	bool v6 = b->bind.family == AF_INET6;
+
+	sbgw_addr_format(&b->bind, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s:%u/%s", v6 ? "[" : "", a, v6 ? "]" : "", b->host_port,
+		 b->proto == SBGW_PORT_UDP ? "udp" : "tcp");
+	return buf;
+}
+
 static int listen_one(struct sbgw_publish *pub, struct pub_listener *l, char *err, size_t errlen)
 {
 	const struct sbgw_port_binding *b = l->b;
@@ -249,14 +261,11 @@ static int listen_one(struct sbgw_publish *pub, struct pub_listener *l, char *er
 		goto fail;
 	return 0;
 fail: {
-	char a[SBGW_ADDR_STRLEN];
+	char name[SBGW_ADDR_STRLEN + 16];
 	int e = errno;
 
-	sbgw_addr_format(&b->bind, a, sizeof(a));
-	snprintf(err, errlen, "sandbox \"%s\": published port %s%s%s:%u/%s: %s",
-		 pub->sb[l->sandbox].p.cfg->name, b->bind.family == AF_INET6 ? "[" : "", a,
-		 b->bind.family == AF_INET6 ? "]" : "", b->host_port,
-		 type == SOCK_STREAM ? "tcp" : "udp", strerror(e));
+	snprintf(err, errlen, "sandbox \"%s\": published port %s: %s",
+		 pub->sb[l->sandbox].p.cfg->name, binding_name(b, name, sizeof(name)), strerror(e));
 	if (fd >= 0)
 		close(fd);
 	l->fd = -1;
@@ -308,6 +317,7 @@ struct sbgw_publish *sbgw_publish_create(const struct sbgw_publish_params *p, ch
 	}
 	for (unsigned int i = 0; i < p->n_sandboxes; i++) {
 		const struct sbgw_sandbox *cfg = p->sandboxes[i].cfg;
+		char name[SBGW_ADDR_STRLEN + 16];
 
 		pub->sb[i].p = p->sandboxes[i];
 		for (unsigned int k = 0; k < cfg->net.n_ports; k++) {
@@ -318,10 +328,8 @@ struct sbgw_publish *sbgw_publish_create(const struct sbgw_publish_params *p, ch
 			rc = listen_one(pub, l, err, errlen);
 			if (rc < 0)
 				goto fail;
-			PUB_LOG(INFO, "sandbox %s: listening on %s%s port %u/%s for guest port %u",
-				cfg->name, l->b->bind.family == AF_INET6 ? "IPv6 " : "",
-				l->b->bind.family == AF_INET6 ? "" : "IPv4", l->b->host_port,
-				l->b->proto == SBGW_PORT_UDP ? "udp" : "tcp", l->b->guest_port);
+			PUB_LOG(INFO, "sandbox %s: listening on %s for guest port %u", cfg->name,
+				binding_name(l->b, name, sizeof(name)), l->b->guest_port);
 		}
 	}
 	return pub;
