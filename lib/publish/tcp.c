@@ -165,8 +165,12 @@ void pub_tcp_event(struct sbgw_publish *pub, struct pub_conn *c, bool guest_side
 		int err = 0;
 		socklen_t len = sizeof(err);
 
-		if (!guest_side)
-			return; /* the peer waits until the guest has answered */
+		if (!guest_side) {
+			/* The peer waits until the guest has answered, unless it is gone already. */
+			if (events & (EPOLLHUP | EPOLLERR))
+				abort_conn(pub, c);
+			return;
+		}
 		if (getsockopt(c->guest_fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err != 0) {
@@ -180,7 +184,6 @@ void pub_tcp_event(struct sbgw_publish *pub, struct pub_conn *c, bool guest_side
 		c->connected = true;
 		sb->c.tcp_accepted++;
 	}
-	(void)events;
 	if (pump(c, 0) < 0 || pump(c, 1) < 0) {
 		abort_conn(pub, c);
 		return;
