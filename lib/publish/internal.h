@@ -103,6 +103,7 @@ struct sbgw_publish {
 	pthread_t thread;
 	bool started;
 	volatile bool stop;
+	uint64_t loops; /* loop iterations done, for sbgw_publish_sync() (atomic) */
 	struct pub_conn *dead_conns;     /* closed this batch, freed by pub_tcp_reap() */
 	struct pub_udp_map *dead_maps;   /* likewise, pub_udp_reap() */
 	uint64_t log_second; /* rate limit of denial logs */

@@ -20,7 +20,9 @@
  *   sbgw_publish_stop(pub); sbgw_publish_free(pub);
  *
  * Threads: one service thread owns every socket and the writes to the
- * owner table; workers only read the table (relaxed 32-bit loads).
+ * owner table; workers only read the table (relaxed 32-bit loads). Policy
+ * pointers are swapped by other threads (sbgw_publish_set_policy) and
+ * retired after sbgw_publish_sync().
  */
 #ifndef SBGW_PUBLISH_PUBLISH_H
 #define SBGW_PUBLISH_PUBLISH_H
@@ -120,6 +122,21 @@ void sbgw_publish_free(struct sbgw_publish *pub);
 /* Counters of sandbox (read from any thread; figures may lag, never tear). */
 const struct sbgw_publish_counters *sbgw_publish_sandbox_counters(const struct sbgw_publish *pub,
 								  uint32_t sandbox);
+/*
+ * Policy swaps (reload, control socket): the service reads the sandbox's
+ * compiled policy (and the floor) through a pointer swapped atomically
+ * here. The old policy may be freed once sbgw_publish_sync() returns.
+ * Any thread; sandbox < the n_sandboxes given at create.
+ */
+void sbgw_publish_set_policy(struct sbgw_publish *pub, uint32_t sandbox,
+			     const struct sbgw_policy_compiled *compiled);
+void sbgw_publish_set_floor(struct sbgw_publish *pub, const struct sbgw_policy_compiled *floor);
+/*
+ * Wait until the service thread has finished whatever event it was
+ * handling when called (a grace period). Returns at once if the thread
+ * is not running. Never call it from the service thread.
+ */
+void sbgw_publish_sync(struct sbgw_publish *pub);
 /* Whether the configuration publishes anything at all. */
 bool sbgw_publish_needed(const struct sbgw_config *cfg);
 

@@ -21,6 +21,7 @@
 #define MAX_EVENTS 64
 #define LISTEN_BACKLOG 128
 #define TICK_MS 1000
+#define SYNC_WAIT_MS 2000
 
 int sbgw_publish_logtype;
 
@@ -63,6 +64,8 @@ bool pub_ingress_allows(struct sbgw_publish *pub, uint32_t sandbox,
 			int *rule)
 {
 	const struct pub_sandbox *sb = &pub->sb[sandbox];
+	const struct sbgw_policy_compiled *cp = __atomic_load_n(&sb->p.compiled, __ATOMIC_ACQUIRE);
+	const struct sbgw_policy_compiled *floor = __atomic_load_n(&pub->floor, __ATOMIC_ACQUIRE);
 	struct sbgw_policy_packet pkt;
 	struct sbgw_verdict v;
 
@@ -83,12 +86,12 @@ bool pub_ingress_allows(struct sbgw_publish *pub, uint32_t sandbox,
 	 * address is rarely among them, and the pin table's readers are the
 	 * workers, so ingress domain rules match nothing here (documented).
 	 */
-	v = sbgw_policy_evaluate(sb->p.compiled, SBGW_INGRESS, &pkt, &sb->p.cfg->host, NULL);
+	v = sbgw_policy_evaluate(cp, SBGW_INGRESS, &pkt, &sb->p.cfg->host, NULL);
 	*rule = v.rule;
 	if (v.action != SBGW_ACTION_ALLOW)
 		return false;
-	if (pub->floor != NULL) {
-		v = sbgw_policy_evaluate(pub->floor, SBGW_INGRESS, &pkt, &sb->p.cfg->host, NULL);
+	if (floor != NULL) {
+		v = sbgw_policy_evaluate(floor, SBGW_INGRESS, &pkt, &sb->p.cfg->host, NULL);
 		if (v.action != SBGW_ACTION_ALLOW) {
 			*rule = -2; /* the floor */
 			return false;
@@ -409,6 +412,7 @@ static void *run(void *arg)
 			dispatch(pub, &evs[i]);
 		pub_tcp_reap(pub);
 		pub_udp_reap(pub);
+		__atomic_add_fetch(&pub->loops, 1, __ATOMIC_RELEASE);
 		now = pub_now_s();
 		if (now != last_sweep) {
 			pub_udp_expire(pub, now);
@@ -416,6 +420,43 @@ static void *run(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void sbgw_publish_set_policy(struct sbgw_publish *pub, uint32_t sandbox,
+			     const struct sbgw_policy_compiled *compiled)
+{
+	if (sandbox < pub->n_sandboxes)
+		__atomic_store_n(&pub->sb[sandbox].p.compiled, compiled, __ATOMIC_RELEASE);
+}
+
+void sbgw_publish_set_floor(struct sbgw_publish *pub, const struct sbgw_policy_compiled *floor)
+{
+	__atomic_store_n(&pub->floor, floor, __ATOMIC_RELEASE);
+}
+
+void sbgw_publish_sync(struct sbgw_publish *pub)
+{
+	uint64_t one = 1, start;
+
+	if (pub == NULL || !pub->started)
+		return;
+	/*
+	 * Two completed iterations after the call: the one in progress (which
+	 * may hold the old pointer) and one that began after the swap.
+	 */
+	start = __atomic_load_n(&pub->loops, __ATOMIC_ACQUIRE);
+	if (write(pub->wake_fd, &one, sizeof(one)) < 0)
+		return;
+	/* Bounded: a thread that died on an error must not hang a reload. */
+	for (int i = 0; i < SYNC_WAIT_MS && !pub->stop &&
+			__atomic_load_n(&pub->loops, __ATOMIC_ACQUIRE) < start + 2;
+	     i++) {
+		struct timespec ts = {.tv_nsec = 1000000};
+
+		nanosleep(&ts, NULL);
+		if (write(pub->wake_fd, &one, sizeof(one)) < 0)
+			return;
+	}
 }
 
 int sbgw_publish_start(struct sbgw_publish *pub)

@@ -398,6 +398,33 @@ static void publish_busy_port_create_fails_naming_binding(void **state)
 	assert_non_null(strstr(err, "Address already in use"));
 }
 
+/* A reload: the new policy judges the next peer; the old one may go after sync. */
+static void publish_policy_swap_applies_to_next_peer(void **state)
+{
+	struct fixture *f = *state;
+	struct sbgw_policy strict;
+	struct sbgw_policy_compiled *cp;
+	uint8_t buf[4];
+	int fd;
+	ssize_t n = -ECONNRESET;
+
+	test_policy(&strict, "deny/deny", RULES_END);
+	cp = test_compile(&strict);
+	sbgw_publish_set_policy(f->pub, 0, cp);
+	sbgw_publish_sync(f->pub);
+	sbgw_policy_free(f->cp);
+	f->cp = cp;
+	fd = client(SOCK_STREAM, "127.0.0.1", f->tcp_port);
+	if (fd >= 0) {
+		send(fd, "x", 1, MSG_NOSIGNAL);
+		n = read_all(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	assert_int_equal(n, -ECONNRESET);
+	assert_int_equal(counters(f)->tcp_denied, 1);
+	sbgw_policy_clear(&strict);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +442,8 @@ int main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(publish_busy_port_create_fails_naming_binding,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(publish_policy_swap_applies_to_next_peer, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, test_eal_setup, test_eal_teardown);
