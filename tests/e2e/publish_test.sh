@@ -4,7 +4,8 @@
 # the gateway namespace; the ingress policy judges the peer's address
 # (a denied peer is reset / gets no answer, and the counters say so);
 # the guest sees the gateway's address and an ephemeral port; a closed
-# guest port resets the client; the 256-connection limit; the host
+# guest port resets the client; an ingress rule on a guest port
+# (conformance 103); an IPv6 listener; the 256-connection limit; the host
 # kernel itself still does not reach guests.
 . "$(dirname "$0")/lib.sh"
 E2E_BUILD=${1:-$E2E_BUILD}
@@ -69,11 +70,14 @@ sandboxes = (
 	  network = {
 		policy = { default_egress = "deny"; default_ingress = "allow";
 			rules = ( "allow_dns",
-				{ action = "deny"; direction = "ingress"; destination = "10.99.2.0/24"; } ); };
+				{ action = "deny"; direction = "ingress"; destination = "10.99.2.0/24"; },
+				{ action = "deny"; direction = "ingress"; protocol = "tcp"; port = 7; } ); };
 		ports = ( { host_port = 8080; guest_port = 80; bind = "0.0.0.0"; },
 			  { host_port = 7007; guest_port = 7; bind = "0.0.0.0"; protocol = "udp"; },
 			  [ 8081, 80 ],
-			  { host_port = 8082; guest_port = 81; bind = "10.99.1.1"; } );
+			  { host_port = 8082; guest_port = 81; bind = "10.99.1.1"; },
+			  { host_port = 8083; guest_port = 7; bind = "0.0.0.0"; },
+			  { host_port = 8084; guest_port = 80; bind = "::1"; } );
 	  }; },
 	{ name = "quiet"; port = "net_af_packet2,iface=$(e2e_guest_if 1)"; },
 	{ name = "offline"; network = { policy = "none"; }; }
@@ -139,6 +143,13 @@ e2e_check "publish: the denial is counted (published.tcp_denied)" \
 e2e_check "publish: the denial is logged with the peer and the rule" \
 	grep -q "sandbox web: ingress denies 10.99.2.2:[0-9]* to host port 8080/tcp (rule 2): reset" \
 	"$E2E_TMP/sbgw.log"
+
+# Conformance 103: an ingress rule on the guest port (tcp/7) resets 8083 -> 7; 8080 -> 80 is unaffected.
+e2e_check "publish: an ingress rule on guest port 7 resets the binding 8083 -> 7" \
+	reset_after_accept "$NS_C1" 10.99.1.1 8083
+e2e_check "publish: ...while 8080 -> 80 still serves the same peer" fetch "$NS_C1" http://10.99.1.1:8080/
+e2e_check "publish: an IPv6 listener ([::1]:8084) relays into the guest's IPv4" \
+	fetch "$NS_GW" "http://[::1]:8084/"
 
 # UDP: the echo server in the guest answers an allowed peer, from the published address.
 e2e_check "publish: UDP datagrams reach the guest and the answer comes back" \
