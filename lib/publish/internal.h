@@ -134,6 +134,8 @@ int pub_guest_socket(struct sbgw_publish *pub, int type, uint32_t sandbox, uint1
 		     uint16_t *link_port);
 /* Forget the owner of a guest-leg port (before its socket closes). */
 void pub_release_port(struct sbgw_publish *pub, int type, uint16_t link_port);
+/* A TCP guest-leg socket closed normally: its port admits no SYN from now on. */
+void pub_retire_port(struct sbgw_publish *pub, uint16_t link_port);
 int pub_epoll(struct sbgw_publish *pub, int op, int fd, uint32_t events, struct pub_ref *ref);
 
 /* tcp.c */

@@ -16,11 +16,11 @@
  * Usage (main lcore):
  *   pub = sbgw_publish_create(&params, err, len);  listeners bound (a busy port fails here)
  *   sbgw_publish_start(pub);           the service's thread: accept, judge, relay
- *   worker: sbgw_publish_owner_is(pub->owners, ...)  (datapath-safe, lock-free)
+ *   worker: sbgw_publish_owner(), sbgw_publish_owner_admits()  (datapath-safe, lock-free)
  *   sbgw_publish_stop(pub); sbgw_publish_free(pub);
  *
  * Threads: one service thread owns every socket and the writes to the
- * owner table; workers only read the table (relaxed 32-bit loads). Policy
+ * owner table; workers only read the table (relaxed 64-bit loads). Policy
  * pointers are swapped by other threads (sbgw_publish_set_policy) and
  * retired after sbgw_publish_sync().
  */
@@ -46,33 +46,46 @@
 
 /*
  * Who owns each guest-leg port, per protocol: 0 for nobody, else
- * (sandbox index + 1) << 16 | guest port. Written by the service thread
- * before it connects and after it closes; read by workers.
+ * (sandbox index + 1) << 16 | guest port, with SBGW_PUBLISH_CLOSING set
+ * once the relay closed its socket normally (the kernel may still trade
+ * the last FIN and ACK with the guest, so the entry stays, but admits no
+ * SYN: nobody else on the host can open a connection through it).
+ * Written by the service thread before it connects and when it closes;
+ * read by workers.
  */
+#define SBGW_PUBLISH_CLOSING (1ull << 63)
+
 struct sbgw_publish_owners {
-	uint32_t tcp[SBGW_PUBLISH_PORTS];
-	uint32_t udp[SBGW_PUBLISH_PORTS];
+	uint64_t tcp[SBGW_PUBLISH_PORTS];
+	uint64_t udp[SBGW_PUBLISH_PORTS];
 };
 
-static inline uint32_t sbgw_publish_owner_key(uint32_t sandbox, uint16_t guest_port)
+static inline uint64_t sbgw_publish_owner_key(uint32_t sandbox, uint16_t guest_port)
 {
-	return (sandbox + 1) << 16 | guest_port;
+	return ((uint64_t)sandbox + 1) << 16 | guest_port;
+}
+
+/* Datapath-safe: the owner entry of guest-leg port link_port (host order), or 0. */
+static inline uint64_t sbgw_publish_owner(const struct sbgw_publish_owners *o, uint8_t proto,
+					  uint16_t link_port)
+{
+	const uint64_t *t = proto == 6 /* IPPROTO_TCP */ ? o->tcp : o->udp;
+
+	if (link_port < SBGW_PUBLISH_PORT_LO)
+		return 0;
+	return __atomic_load_n(&t[link_port - SBGW_PUBLISH_PORT_LO], __ATOMIC_RELAXED);
 }
 
 /*
- * Datapath-safe: is host-leg port link_port (host order) the service's
- * socket to guest_port of sandbox, for proto (IPPROTO_TCP/UDP)?
+ * Datapath-safe: may a segment on guest-leg port link_port between the
+ * host and guest_port of sandbox pass? syn: the segment has SYN set.
  */
-static inline bool sbgw_publish_owner_is(const struct sbgw_publish_owners *o, uint8_t proto,
-					 uint16_t link_port, uint32_t sandbox, uint16_t guest_port)
+static inline bool sbgw_publish_owner_admits(uint64_t owner, uint32_t sandbox,
+					     uint16_t guest_port, bool syn)
 {
-	const uint32_t *t;
-
-	if (link_port < SBGW_PUBLISH_PORT_LO)
+	if ((owner & ~SBGW_PUBLISH_CLOSING) != sbgw_publish_owner_key(sandbox, guest_port))
 		return false;
-	t = proto == 6 /* IPPROTO_TCP */ ? o->tcp : o->udp;
-	return __atomic_load_n(&t[link_port - SBGW_PUBLISH_PORT_LO], __ATOMIC_RELAXED) ==
-	       sbgw_publish_owner_key(sandbox, guest_port);
+	return !(owner & SBGW_PUBLISH_CLOSING) || !syn;
 }
 
 /* One sandbox as the service sees it. */

@@ -138,16 +138,24 @@ int pub_epoll(struct sbgw_publish *pub, int op, int fd, uint32_t events, struct 
 
 void pub_release_port(struct sbgw_publish *pub, int type, uint16_t link_port)
 {
-	uint32_t *t = type == SOCK_STREAM ? pub->owners->tcp : pub->owners->udp;
+	uint64_t *t = type == SOCK_STREAM ? pub->owners->tcp : pub->owners->udp;
 
 	__atomic_store_n(&t[link_port - SBGW_PUBLISH_PORT_LO], 0, __ATOMIC_RELEASE);
+}
+
+void pub_retire_port(struct sbgw_publish *pub, uint16_t link_port)
+{
+	uint64_t *e = &pub->owners->tcp[link_port - SBGW_PUBLISH_PORT_LO];
+
+	__atomic_store_n(e, __atomic_load_n(e, __ATOMIC_RELAXED) | SBGW_PUBLISH_CLOSING,
+			 __ATOMIC_RELEASE);
 }
 
 int pub_guest_socket(struct sbgw_publish *pub, int type, uint32_t sandbox, uint16_t guest_port,
 		     uint16_t *link_port)
 {
 	const struct sbgw_link *link = &pub->sb[sandbox].p.cfg->link;
-	uint32_t *t = type == SOCK_STREAM ? pub->owners->tcp : pub->owners->udp;
+	uint64_t *t = type == SOCK_STREAM ? pub->owners->tcp : pub->owners->udp;
 	uint32_t *cursor = &pub->next_port[type == SOCK_STREAM ? 0 : 1];
 	struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = pub->link_addr};
 	struct sockaddr_in guest = {.sin_family = AF_INET};
@@ -171,7 +179,8 @@ int pub_guest_socket(struct sbgw_publish *pub, int type, uint32_t sandbox, uint1
 
 		/*
 		 * A port whose last TCP socket still finishes its close with the
-		 * guest stays bound, so bind() itself says which ports are free.
+		 * guest stays bound (its entry "closing"), so bind() itself says
+		 * which ports are free.
 		 */
 		local.sin_port = htons((uint16_t)(SBGW_PUBLISH_PORT_LO + i));
 		if (bind(fd, (struct sockaddr *)&local, sizeof(local)) == 0) {

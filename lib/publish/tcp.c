@@ -41,11 +41,13 @@ static void unlink_conn(struct sbgw_publish *pub, struct pub_conn *c)
 
 /*
  * Both ways finished: close normally. The guest leg's port stays
- * registered, since its socket may still exchange the last FIN and ACK
- * with the guest; the next connection that binds the port takes it over.
+ * registered as closing, since its socket may still exchange the last
+ * FIN and ACK with the guest; the next connection that binds the port
+ * takes it over.
  */
 static void finish(struct sbgw_publish *pub, struct pub_conn *c)
 {
+	pub_retire_port(pub, c->link_port);
 	close(c->peer_fd);
 	close(c->guest_fd);
 	unlink_conn(pub, c);

@@ -36,6 +36,11 @@ static void deliver(struct sbgw_worker *w, const struct sbgw_sandbox_rt *from,
 	}
 }
 
+static bool is_syn(const struct sbgw_pkt_info *info)
+{
+	return info->proto == IPPROTO_TCP && (info->tcp_flags & RTE_TCP_SYN_FLAG);
+}
+
 static void set_macs(struct rte_mbuf *m, const struct rte_ether_addr *dst,
 		     const struct rte_ether_addr *src)
 {
@@ -50,16 +55,16 @@ bool sbgw_published_from_host(struct sbgw_worker *w, const struct sbgw_sandbox_r
 {
 	const struct sbgw_dataplane *gw = w->gw;
 	const struct sbgw_sandbox_rt *t;
-	const uint32_t *table;
-	uint32_t key, idx;
+	uint64_t owner, idx;
 
-	if (gw->published == NULL || info->sport < SBGW_PUBLISH_PORT_LO ||
+	if (gw->published == NULL ||
 	    (info->proto != IPPROTO_TCP && info->proto != IPPROTO_UDP))
 		return false;
-	table = info->proto == IPPROTO_TCP ? gw->published->tcp : gw->published->udp;
-	key = __atomic_load_n(&table[info->sport - SBGW_PUBLISH_PORT_LO], __ATOMIC_RELAXED);
-	idx = (key >> 16) - 1;
-	if (key == 0 || idx >= gw->n_sandboxes || (key & 0xffff) != info->dport)
+	/* The entry names the sandbox; the frame must match it exactly. */
+	owner = sbgw_publish_owner(gw->published, info->proto, info->sport);
+	idx = ((owner & ~SBGW_PUBLISH_CLOSING) >> 16) - 1;
+	if (owner == 0 || idx >= gw->n_sandboxes ||
+	    !sbgw_publish_owner_admits(owner, (uint32_t)idx, info->dport, is_syn(info)))
 		return false;
 	t = &gw->sandboxes[idx];
 	if (!t->v4 || t->port_id == SBGW_NO_PORT || memcmp(ip + 16, t->guest4, 4) != 0)
@@ -83,8 +88,8 @@ bool sbgw_published_from_guest(struct sbgw_worker *w, const struct sbgw_sandbox_
 
 	if (gw->published == NULL || gw->n_attached == gw->n_sandboxes ||
 	    (info->proto != IPPROTO_TCP && info->proto != IPPROTO_UDP) ||
-	    !sbgw_publish_owner_is(gw->published, info->proto, info->dport, sb->index,
-				   info->sport))
+	    !sbgw_publish_owner_admits(sbgw_publish_owner(gw->published, info->proto, info->dport),
+				       sb->index, info->sport, is_syn(info)))
 		return false;
 	/*
 	 * The relay always opens the connection: a guest's SYN towards the

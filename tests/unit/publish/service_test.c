@@ -329,7 +329,7 @@ static void publish_tcp_closed_guest_port_resets_peer(void **state)
 }
 
 /* The fast path's admission: the relay's port is registered for (sandbox 0, guest port). */
-static void publish_tcp_relay_port_registered_for_guest_port(void **state)
+static void publish_tcp_relay_port_registered_then_closing(void **state)
 {
 	struct fixture *f = *state;
 	const struct sbgw_publish_owners *o = sbgw_publish_owners(f->pub);
@@ -341,13 +341,33 @@ static void publish_tcp_relay_port_registered_for_guest_port(void **state)
 	/* One byte echoed: the guest leg is connected. */
 	assert_int_equal(send(fd, "y", 1, 0), 1);
 	assert_int_equal(recv(fd, &c, 1, 0), 1);
-	for (uint32_t p = 0; p < SBGW_PUBLISH_PORTS; p++)
-		if (sbgw_publish_owner_is(o, IPPROTO_TCP, (uint16_t)(SBGW_PUBLISH_PORT_LO + p), 0,
-					  f->echo.port))
+	uint16_t port = 0;
+
+	for (uint32_t p = 0; p < SBGW_PUBLISH_PORTS; p++) {
+		uint16_t lp = (uint16_t)(SBGW_PUBLISH_PORT_LO + p);
+
+		if (sbgw_publish_owner_admits(sbgw_publish_owner(o, IPPROTO_TCP, lp), 0,
+					      f->echo.port, true)) {
 			found++;
+			port = lp;
+		}
+	}
 	assert_int_equal(found, 1);
-	assert_false(sbgw_publish_owner_is(o, IPPROTO_TCP, 1000, 0, f->echo.port));
+	assert_int_equal(sbgw_publish_owner(o, IPPROTO_TCP, 1000), 0);
+	assert_false(sbgw_publish_owner_admits(sbgw_publish_owner(o, IPPROTO_TCP, port), 1,
+					       f->echo.port, false));
+	assert_false(sbgw_publish_owner_admits(sbgw_publish_owner(o, IPPROTO_TCP, port), 0,
+					       (uint16_t)(f->echo.port + 1), false));
+	/* A normal close: the port still carries the last segments, but no new SYN. */
+	shutdown(fd, SHUT_WR);
+	assert_int_equal(recv(fd, &c, 1, 0), 0);
 	close(fd);
+	for (int i = 0; i < WAIT_MS / 10 && counters(f)->tcp_open > 0; i++)
+		usleep(10000);
+	assert_true(sbgw_publish_owner_admits(sbgw_publish_owner(o, IPPROTO_TCP, port), 0,
+					      f->echo.port, false));
+	assert_false(sbgw_publish_owner_admits(sbgw_publish_owner(o, IPPROTO_TCP, port), 0,
+					       f->echo.port, true));
 }
 
 static void publish_tcp_connection_over_limit_reset(void **state)
@@ -441,7 +461,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(publish_tcp_closed_guest_port_resets_peer, setup,
 	                                        teardown),
-	        cmocka_unit_test_setup_teardown(publish_tcp_relay_port_registered_for_guest_port,
+	        cmocka_unit_test_setup_teardown(publish_tcp_relay_port_registered_then_closing,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(publish_tcp_connection_over_limit_reset, setup,
 	                                        teardown),
