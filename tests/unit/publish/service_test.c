@@ -335,14 +335,13 @@ static void publish_tcp_relay_port_registered_then_closing(void **state)
 	const struct sbgw_publish_owners *o = sbgw_publish_owners(f->pub);
 	int fd = client(SOCK_STREAM, "127.0.0.1", f->tcp_port);
 	unsigned int found = 0;
+	uint16_t port = 0;
 	uint8_t c;
 
 	assert_true(fd >= 0);
 	/* One byte echoed: the guest leg is connected. */
 	assert_int_equal(send(fd, "y", 1, 0), 1);
 	assert_int_equal(recv(fd, &c, 1, 0), 1);
-	uint16_t port = 0;
-
 	for (uint32_t p = 0; p < SBGW_PUBLISH_PORTS; p++) {
 		uint16_t lp = (uint16_t)(SBGW_PUBLISH_PORT_LO + p);
 
