@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * One entry of the sandboxes list, and the rules that tie sandboxes
- * together: unique names, unique guest ports, and no two published ports
- * that the host could not bind at the same time.
+ * together: unique names, unique guest ports, no two published ports
+ * that the host could not bind at the same time, and what published ports
+ * need from the gateway.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -150,12 +151,53 @@ static void check_ports(struct cfg_ctx *ctx, const config_setting_t *s,
 	}
 }
 
+/*
+ * What the gateway must offer for the sandbox's published ports to work
+ * (semantics §6): the host port carries the relay into the guest, and an
+ * IPv6 listener needs sandboxes with IPv6. A binding must name one host
+ * address (or every address of a family), never a group of receivers.
+ */
+static void check_published(struct cfg_ctx *ctx, const config_setting_t *s,
+			    const struct sbgw_gateway *gw, const struct sbgw_sandbox *sb)
+{
+	char a[SBGW_ADDR_STRLEN];
+
+	if (sb->net.n_ports == 0)
+		return;
+	if (gw->host_device == NULL) {
+		const config_setting_t *seq =
+			config_setting_lookup((config_setting_t *)s, "network.ports");
+
+		cfg_error(ctx, seq != NULL ? seq : s,
+			  "published ports need gateway.host: the host port carries them into "
+			  "the guest");
+	}
+	for (unsigned int i = 0; i < sb->net.n_ports; i++) {
+		const struct sbgw_port_binding *b = &sb->net.ports[i];
+		bool v6 = b->bind.family == AF_INET6;
+
+		sbgw_addr_format(&b->bind, a, sizeof(a));
+		if ((v6 && b->bind.v6[0] == 0xff) ||
+		    (!v6 && ((b->bind.v4 >> 28) == 0xe || b->bind.v4 == 0xffffffffu)))
+			cfg_error(ctx, port_setting(s, b),
+				  "bind address %s is not a unicast address of this host", a);
+		else if (v6 && !gw->uplink.has_v6)
+			cfg_error(ctx, port_setting(s, b),
+				  "bind address %s is IPv6, but sandboxes have no IPv6 (set "
+				  "gateway.uplink.address6) and an IPv6 listener needs guest IPv6 "
+				  "(semantics §6)",
+				  a);
+	}
+}
+
 void cfg_check_unique(struct cfg_ctx *ctx, const config_setting_t *s,
 		      const struct sbgw_gateway *gw, const struct sbgw_sandbox *sb,
 		      const struct sbgw_sandbox *others, unsigned int n, const char *skip_name)
 {
 	const config_setting_t *name = cfg_member(s, "name", CFG_T_STRING);
 	const config_setting_t *port = cfg_member(s, "port", CFG_T_STRING);
+
+	check_published(ctx, s, gw, sb);
 
 	if (sb->port != NULL && gw->uplink.device != NULL && strcmp(sb->port, gw->uplink.device) == 0)
 		cfg_error(ctx, port, "port \"%s\" is the gateway's uplink device", CFG_Q(sb->port));

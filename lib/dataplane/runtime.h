@@ -25,6 +25,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "profile.h"
+#include "publish.h"
 #include "service.h"
 
 #define SBGW_BURST 32
@@ -78,6 +79,7 @@ struct sbgw_worker {
 	struct sbgw_flow_table *flows;
 	struct rte_ring *handoff; /* uplink frames whose flow this worker owns */
 	struct rte_ring *dns_out; /* DNS responses for the guests this worker serves */
+	struct rte_ring *published_in; /* published-port frames for this worker's ports (or NULL) */
 	unsigned int n_sandboxes;
 	uint32_t *sandboxes; /* indexes of the sandboxes whose ports this worker polls */
 	struct sbgw_sandbox_counters *sb_counters; /* [gw->n_sandboxes] */
@@ -114,6 +116,8 @@ struct sbgw_dataplane {
 	struct sbgw_pins *pins;             /* DNS answers, for domain rules */
 	struct sbgw_dns *dns;               /* the interceptor, on the main lcore */
 	struct sbgw_dns_sandbox *dns_sandboxes;
+	struct sbgw_publish *publish;                /* published ports (NULL: none) */
+	const struct sbgw_publish_owners *published; /* its owner table, read by workers */
 	uint32_t *max_connections; /* per sandbox, read by the flow tables */
 	uint32_t n_sandboxes; /* configured sandboxes: sandboxes[0..n_sandboxes) */
 	uint32_t n_attached;  /* plus the host port, when there is one, at [n_sandboxes] */
@@ -166,6 +170,15 @@ void sbgw_neigh_preset(struct sbgw_dataplane *gw, unsigned int family, const uin
 void sbgw_guest_advertise(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb);
 /* Send a frame to a guest of this worker (counted, split to the guest's MTU). */
 void sbgw_guest_tx(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m);
+
+/*
+ * Published ports (datapath/published.c): the relay's frames between the
+ * host link and a guest. true when the frame was taken (sent or counted).
+ */
+bool sbgw_published_from_host(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
+			      struct rte_mbuf *m, const struct sbgw_pkt_info *info, const uint8_t *ip);
+bool sbgw_published_from_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			       struct rte_mbuf *m, const struct sbgw_pkt_info *info);
 
 /* Transmit on a port queue through buf, splitting a datagram longer than mtu. */
 void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,

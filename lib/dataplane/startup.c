@@ -34,6 +34,7 @@
 #define JUMBO_MBUFS_PER_QUEUE 1024
 #define PIN_NAMES_PER_SANDBOX 4096
 #define PIN_ADDRS_PER_SANDBOX 8192
+#define PUBLISHED_RING_SIZE 1024 /* frames crossing workers on published ports */
 
 __attribute__((format(printf, 3, 4)))
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
@@ -423,6 +424,42 @@ static int setup_dns(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	return gw->dns == NULL ? -EINVAL : 0;
 }
 
+/*
+ * Published ports (semantics §6): the listeners are bound here, so a
+ * port already in use stops the start (Q18); the service's thread starts
+ * with the workers. Its guest leg leaves from the host link's kernel side.
+ */
+static int setup_publish(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	struct sbgw_publish_sandbox *ps;
+	struct sbgw_publish_params pp;
+
+	if (!sbgw_publish_needed(gw->cfg))
+		return 0;
+	if (gw->host_port == SBGW_NO_PORT) { /* sbgw -t rejects this already */
+		fail_msg(err, errlen, "published ports need gateway.host");
+		return -EINVAL;
+	}
+	ps = calloc(gw->n_sandboxes, sizeof(*ps));
+	if (ps == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < gw->n_sandboxes; i++) {
+		ps[i].cfg = gw->sandboxes[i].cfg;
+		ps[i].compiled = gw->sandboxes[i].policy;
+	}
+	memset(&pp, 0, sizeof(pp));
+	pp.n_sandboxes = gw->n_sandboxes;
+	pp.sandboxes = ps;
+	pp.floor = gw->floor;
+	inet_pton(AF_INET, SBGW_HOSTIF_KERNEL, &pp.link_addr);
+	gw->publish = sbgw_publish_create(&pp, err, errlen);
+	free(ps);
+	if (gw->publish == NULL)
+		return -EADDRINUSE;
+	gw->published = sbgw_publish_owners(gw->publish);
+	return 0;
+}
+
 static struct rte_eth_dev_tx_buffer *txbuf_create(uint64_t *dropped)
 {
 	struct rte_eth_dev_tx_buffer *b;
@@ -502,6 +539,16 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		if (gw->pins != NULL && sbgw_pins_reader_register(gw->pins, i) < 0) {
 			fail_msg(err, errlen, "worker %u: pin table reader", i);
 			return -EINVAL;
+		}
+		if (gw->published != NULL) {
+			snprintf(name, sizeof(name), "sbgw_published_%u", i);
+			w->published_in = rte_ring_create(name, PUBLISHED_RING_SIZE, fp.socket_id,
+							  RING_F_SC_DEQ);
+			if (w->published_in == NULL) {
+				fail_msg(err, errlen, "worker %u: published-port ring: out of memory",
+					 i);
+				return -ENOMEM;
+			}
 		}
 		snprintf(name, sizeof(name), "sbgw_handoff_%u", i);
 		w->handoff = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
@@ -634,6 +681,8 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	/* Enough for every queue's descriptors, the caches and what waits in buffers. */
 	n_mbufs = count_ports(cfg) * (RX_DESC + TX_DESC) * gw->n_workers +
 		  gw->n_workers * (MBUF_CACHE + 2 * SBGW_NEIGH_PENDING_MAX + SBGW_HANDOFF_RING_SIZE);
+	if (sbgw_publish_needed(cfg))
+		n_mbufs += gw->n_workers * PUBLISHED_RING_SIZE;
 	if (cfg->gw.mbufs != 0) /* gateway.mbufs: e.g. room for a replayed capture */
 		n_mbufs = cfg->gw.mbufs;
 	gw->pool = rte_pktmbuf_pool_create("sbgw_mbufs", n_mbufs, MBUF_CACHE, 0,
@@ -673,6 +722,9 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	rc = setup_host(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
+	rc = setup_publish(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
 	/* Workers register as readers of the pins; the DNS service needs their rings. */
 	rc = setup_pins(gw, err, errlen);
 	if (rc == 0)
@@ -708,10 +760,16 @@ int sbgw_dataplane_run(struct sbgw_dataplane *gw)
 		rte_eal_remote_launch(sbgw_worker_main, &gw->workers[i], lcore);
 		i++;
 	}
+	/* Published ports have a thread of their own (blocking sockets, epoll). */
+	if (gw->publish != NULL && sbgw_publish_start(gw->publish) < 0) {
+		fprintf(stderr, "sbgw: published ports: cannot start their thread\n");
+		gw->stop = true;
+	}
 	/* The main lcore is the slow-path core: it runs the DNS service. */
 	if (gw->dns != NULL)
 		sbgw_dns_run(gw->dns, &gw->stop);
 	rte_eal_mp_wait_lcore();
+	sbgw_publish_stop(gw->publish);
 	return 0;
 }
 
@@ -741,6 +799,13 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		sbgw_flow_table_free(w->flows);
 		sbgw_frag_fini(&w->frag);
 		rte_ring_free(w->handoff);
+		if (w->published_in != NULL) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(w->published_in, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->published_in);
+		}
 		if (w->dns_out != NULL) {
 			struct rte_mbuf *m;
 
@@ -770,6 +835,7 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		close_port(gw->uplink_port);
 		close_port(gw->host_port);
 	}
+	sbgw_publish_free(gw->publish);
 	sbgw_dns_free(gw->dns);
 	sbgw_pins_free(gw->pins);
 	free(gw->dns_sandboxes);

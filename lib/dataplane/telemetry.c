@@ -5,7 +5,8 @@
  *
  *   /sbgw/sandboxes           names of the sandboxes
  *   /sbgw/sandbox,NAME        packets and bytes each way, flows, drops by
- *                             reason, hits per policy rule (last = default)
+ *                             reason, hits per policy rule (last = default),
+ *                             DNS and published-port counters
  *   /sbgw/uplink              the uplink's packets, bytes and drops
  *   /sbgw/workers             per worker: busy cycles, packets, live flows
  *   /sbgw/dns                 the DNS service: its own time and the
@@ -76,6 +77,30 @@ static void add_dns(struct rte_tel_data *d, const struct sbgw_dns_counters *c)
 	rte_tel_data_add_dict_container(d, "dns", child, 0);
 }
 
+/* Written by the published-ports service alone; read like the workers' counters. */
+static void add_published(struct rte_tel_data *d, const struct sbgw_publish_counters *c)
+{
+	struct rte_tel_data *child = rte_tel_data_alloc();
+
+	if (child == NULL || c == NULL) {
+		rte_tel_data_free(child);
+		return;
+	}
+	rte_tel_data_start_dict(child);
+	rte_tel_data_add_dict_u64(child, "tcp_accepted", c->tcp_accepted);
+	rte_tel_data_add_dict_u64(child, "tcp_denied", c->tcp_denied);
+	rte_tel_data_add_dict_u64(child, "tcp_limit", c->tcp_limit);
+	rte_tel_data_add_dict_u64(child, "tcp_guest_refused", c->tcp_guest_refused);
+	rte_tel_data_add_dict_u64(child, "tcp_open", c->tcp_open);
+	rte_tel_data_add_dict_u64(child, "udp_datagrams_in", c->udp_datagrams_in);
+	rte_tel_data_add_dict_u64(child, "udp_datagrams_out", c->udp_datagrams_out);
+	rte_tel_data_add_dict_u64(child, "udp_denied", c->udp_denied);
+	rte_tel_data_add_dict_u64(child, "udp_peers", c->udp_peers);
+	rte_tel_data_add_dict_u64(child, "udp_evicted", c->udp_evicted);
+	rte_tel_data_add_dict_u64(child, "errors", c->errors);
+	rte_tel_data_add_dict_container(d, "published", child, 0);
+}
+
 static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct sbgw_dataplane *gw = telemetry_gw;
@@ -129,6 +154,8 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);
 	if (gw->dns != NULL && sb->index < gw->n_sandboxes)
 		add_dns(d, sbgw_dns_sandbox_counters(gw->dns, sb->index));
+	if (gw->publish != NULL && sb->index < gw->n_sandboxes && sb->cfg->net.n_ports > 0)
+		add_published(d, sbgw_publish_sandbox_counters(gw->publish, sb->index));
 	return 0;
 }
 

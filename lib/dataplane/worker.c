@@ -102,6 +102,14 @@ int sbgw_worker_main(void *arg)
 				sbgw_guest_tx(w, &gw->sandboxes[pkts[i]->hash.usr], pkts[i]);
 			got += n;
 		}
+		if (w->published_in != NULL) {
+			n = (uint16_t)rte_ring_dequeue_burst(w->published_in, (void **)pkts,
+							     SBGW_BURST, NULL);
+			/* Another worker's published-port frames for our ports, marked with the port. */
+			for (uint16_t i = 0; i < n; i++)
+				sbgw_guest_tx(w, &gw->sandboxes[pkts[i]->hash.usr], pkts[i]);
+			got += n;
+		}
 		if (gw->pins != NULL)
 			sbgw_pins_quiescent(gw->pins, w->index);
 		if (start >= w->next_advertisement) {

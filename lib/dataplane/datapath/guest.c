@@ -459,12 +459,16 @@ static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	if (intercept_dns(w, sb, m, info))
 		return;
 	if (bytes_equal(ip + 16, sb->gw4, 4)) {
+		/* A guest's reply on a published port's relay (egress policy does not apply, §6). */
+		if (!sb->is_host && sbgw_published_from_guest(w, sb, m, info))
+			return;
 		to_gateway(w, sb, m, info, ip + 16);
 		return;
 	}
-	/* The host reaches guests only through published ports (a later stage). */
+	/* The host reaches guests only through the published ports' relay. */
 	if (sb->is_host && to_a_guest(w->gw, ip + 16)) {
-		count_drop(w, sb, m, SBGW_DROP_NO_ROUTE);
+		if (!sbgw_published_from_host(w, sb, m, info, ip))
+			count_drop(w, sb, m, SBGW_DROP_NO_ROUTE);
 		return;
 	}
 	forward(w, sb, m, info, now);

@@ -18,11 +18,15 @@
 
 #include "config.h"
 
-/* A minimal valid gateway section on lines 1 and 2. */
+/*
+ * A minimal valid gateway section on lines 1 and 2, with the host port
+ * and IPv6 that published ports need.
+ */
 #define GW_TEXT                                                                                    \
 	"version = 1;\n"                                                                           \
 	"gateway = { uplink = { device = \"up0\"; address = \"198.51.100.2/24\"; "                \
-	"next_hop = \"198.51.100.1\"; }; };\n"
+	"next_hop = \"198.51.100.1\"; address6 = \"2001:db8:1::2/64\"; "                         \
+	"next_hop6 = \"2001:db8:1::1\"; }; host = { device = \"tap0\"; }; };\n"
 
 /* The line sandbox_text() puts its sandbox on. */
 #define SB_LINE 3
