@@ -113,7 +113,7 @@ e2e_check "add and remove say they need a restart" bash -c "
 	'$CTL' -s '$SOCK' add '$E2E_TMP/gamma.sb' 2>&1 | grep -q 'needs restart'"
 
 # ---- A policy swap ---------------------------------------------------------
-fetch "$(g 0)" 80 f80 1M
+fetch "$(g 0)" 80 f80 4M
 fetch "$(g 0)" 8080 f8080 4M
 e2e_check "two transfers running in alpha" e2e_wait 20 bash -c "$(declare -f growing); E2E_TMP=$E2E_TMP
 	growing f80 && growing f8080"
@@ -121,14 +121,16 @@ cat >"$E2E_TMP/deny80.net" <<'NET'
 policy = { default_egress = "allow";
 	rules = ( { action = "deny"; protocol = "tcp"; port = 80; } ); };
 NET
-swap_at=$(date +%s.%N)
+asked_at=$(date +%s.%N)
 e2e_check "policy alpha FILE: swapped in" bash -c "'$CTL' -s '$SOCK' policy alpha '$E2E_TMP/deny80.net' |
 	grep -q 'sandbox alpha: new network settings in force'"
+swap_at=$(date +%s.%N) # the new policy is in force when sbgwctl has its answer
 e2e_check "the denied transfer ends" e2e_wait 5 finished f80
 reset_in_time() {
 	local rc at
 	read -r rc at <"$E2E_TMP/f80.rc"
-	echo "curl exit $rc, $(awk "BEGIN { print $at - $swap_at }") s after the swap"
+	echo "curl exit $rc, $(awk "BEGIN { print $at - $swap_at }") s after the swap" \
+		"($(awk "BEGIN { print $swap_at - $asked_at }") s to swap)"
 	[ "$rc" = 56 ] && awk "BEGIN { exit !($at - $swap_at < 1.0) }"
 }
 e2e_check "the denied transfer got a reset within 1 s" reset_in_time
@@ -175,20 +177,26 @@ e2e_check "reload with a sandbox added: needs restart, the rest unchanged" bash 
 e2e_check "after it, gamma is not running" bash -c "! '$CTL' -s '$SOCK' list | grep -q gamma"
 
 # ---- A long transfer through 100 reloads -----------------------------------
+write_conf 10.9.9.8
+cp "$E2E_TMP/sbgw.conf" "$E2E_TMP/conf.odd"
 write_conf 10.9.9.9
+cp "$E2E_TMP/sbgw.conf" "$E2E_TMP/conf.even"
 ctl reload >/dev/null
-fetch "$(g 1)" 80 long 1M
+fetch "$(g 1)" 80 long 768K
 e2e_check "the long transfer is running" e2e_wait 20 growing long
 reloads_ok=0
+reload_start=$SECONDS
 for n in $(seq 1 100); do
-	if [ $((n % 2)) -eq 1 ]; then write_conf 10.9.9.8; else write_conf 10.9.9.9; fi
+	if [ $((n % 2)) -eq 1 ]; then conf=odd; else conf=even; fi
+	cp "$E2E_TMP/conf.$conf" "$E2E_TMP/sbgw.conf.new" && mv "$E2E_TMP/sbgw.conf.new" "$E2E_TMP/sbgw.conf"
 	ctl reload | grep -q "1 sandbox(es) changed: beta" && reloads_ok=$((reloads_ok + 1))
 done
+e2e_log "100 reloads took $((SECONDS - reload_start)) s"
 e2e_check "100 reloads, each swapping beta's policy" test "$reloads_ok" -eq 100
 e2e_check "the transfer was still running after them" bash -c "! [ -s '$E2E_TMP/long.rc' ]"
 e2e_check "the long transfer survived the reloads intact" bash -c "
 	$(declare -f e2e_wait finished intact); E2E_TMP=$E2E_TMP BIG_SUM=$BIG_SUM BIG_SIZE=$BIG_SIZE
-	e2e_wait 90 finished long && intact long"
+	e2e_wait 120 finished long && intact long"
 e2e_check "beta's policy still enforced after the reloads" refused "$(g 1)" "$PRIV2_IP" 80
 
 e2e_done
