@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "live.h"
@@ -123,22 +124,33 @@ static void log_outcome(const char *path, const json_t *ans)
 	printf("sbgw: reload %s: %zu sandbox(es) changed", path, json_array_size(changed));
 	json_array_foreach(changed, k, v)
 		printf("%s%s", k == 0 ? ": " : ", ", json_string_value(v));
-	printf("; %lld unchanged\n",
-	       (long long)json_integer_value(json_object_get(ans, "unchanged")));
+	printf("; %lld unchanged (%.1f ms)\n",
+	       (long long)json_integer_value(json_object_get(ans, "unchanged")),
+	       json_real_value(json_object_get(ans, "ms")));
 	json_array_foreach(restart, k, v)
 		printf("sbgw: reload %s: %s (not applied)\n", path, json_string_value(v));
 	fflush(stdout);
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path)
 {
 	struct plan p = {0};
+	struct timespec t0;
 	struct sbgw_config *ncfg;
 	char *errors = NULL, err[1024];
 	size_t errors_len = 0;
 	json_t *ans = NULL;
 	FILE *f;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	f = open_memstream(&errors, &errors_len);
 	if (f == NULL)
 		return sbgw_ctl_error(NULL, "out of memory");
@@ -178,6 +190,7 @@ json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path)
 		json_object_set_new(ans, "changed", p.changed);
 		json_object_set_new(ans, "unchanged", json_integer(p.unchanged));
 		json_object_set_new(ans, "needs_restart", p.restart);
+		json_object_set_new(ans, "ms", json_real(ms_since(&t0)));
 		p.changed = p.restart = NULL;
 	}
 out:
