@@ -40,6 +40,8 @@ CONF
 	mv "$E2E_TMP/sbgw.conf.new" "$E2E_TMP/sbgw.conf"
 }
 write_conf 10.9.9.9
+# A socket file left behind by a gateway that died: replaced at start.
+"$PY" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
 e2e_start "$E2E_TMP/sbgw.conf" || exit 1
 
 ctl() { "$CTL" -s "$SOCK" "$@"; }
@@ -66,7 +68,8 @@ intact() { # NAME: the whole file arrived unchanged
 }
 
 # ---- The socket and the client -------------------------------------------
-e2e_check "the control socket is mode 0660" test "$(stat -c %a "$SOCK")" = 660
+e2e_check "a stale socket file was replaced; the socket is mode 0660" \
+	test "$(stat -c %a "$SOCK")" = 660
 e2e_check "list: both sandboxes with their addresses" bash -c "
 	out=\$('$CTL' -s '$SOCK' list) || exit 1; echo \"\$out\"
 	echo \"\$out\" | grep -E '^alpha +172\.16\.0\.2 +fd42:6d73:62::2 +public_only' &&
@@ -140,6 +143,7 @@ rst_within() {
 	at=$(grep -E "$2" "$E2E_TMP/$1.log" | grep -m1 -E 'Flags \[R' | cut -d' ' -f1)
 	[ -n "$at" ] || { echo "no reset matching $2"; return 1; }
 	echo "first reset $(awk "BEGIN { print $at - $swap_at }") s after the swap"
+	echo "$1 $2: $(awk "BEGIN { print $at - $swap_at }") s" >>"$E2E_TMP/reset-times"
 	awk "BEGIN { exit !($at - $swap_at < 1.0) }"
 }
 asked_at=$(date +%s.%N)
@@ -160,6 +164,8 @@ e2e_check "the denied transfer: the guest got a reset within 1 s" \
 	rst_within rst-guest "$PUB_IP\.80 > 172\.16\.0\.2\."
 e2e_check "the denied transfer: the server got a reset within 1 s" \
 	rst_within rst-server "> $PUB_IP\.80:"
+e2e_log "swap: $(awk "BEGIN { print $swap_at - $asked_at }") s from request to answer;" \
+	"first resets after the answer:" $(tr '\n' ';' <"$E2E_TMP/reset-times")
 e2e_check "the server's side of the denied transfer is closed" \
 	bash -c "$(declare -f e2e_in conns); [ \$(conns $NS_INET sport 80) -eq 0 ]"
 e2e_check "new connections to port 80 are refused" refused "$(g 0)" "$PUB_IP" 80

@@ -176,6 +176,7 @@ static void visit(struct sbgw_flow_table *t, struct sbgw_flow *f, void *arg)
 	struct sweep *s = arg;
 	struct sbgw_dataplane *gw = s->w->gw;
 	const struct sbgw_sandbox_rt *sb;
+	bool allowed;
 	int32_t rule;
 
 	if (f->sandbox >= gw->n_attached || f->tcp_state == SBGW_TCP_REVOKED)
@@ -185,9 +186,9 @@ static void visit(struct sbgw_flow_table *t, struct sbgw_flow *f, void *arg)
 	if (sb->is_host ||
 	    (int32_t)(__atomic_load_n(&sb->changed_gen, __ATOMIC_ACQUIRE) - s->w->swept_gen) <= 0)
 		return;
-	if (flow_allowed(s->w, sb, f, s->now, &rule))
-		f->rule = rule; /* the new policy's rule numbers */
-	else
+	allowed = flow_allowed(s->w, sb, f, s->now, &rule);
+	f->rule = rule; /* the new policy's rule numbers: what allowed it, or what revoked it */
+	if (!allowed)
 		revoke(s->w, t, f, sb, s->now);
 }
 
