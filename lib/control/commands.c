@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "control.h"
 #include "live.h"
@@ -331,6 +332,7 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 	struct sbgw_live_change *c;
 	struct capture cap;
 	char *text = req->text, err[1024];
+	struct timespec at;
 	int i = -ENOENT;
 	json_t *ans;
 
@@ -382,11 +384,14 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 		sbgw_live_keep_secrets(c);
 	if (sbgw_live_commit(gw, c, err, sizeof(err)) < 0)
 		return sbgw_ctl_error(NULL, "%s", err);
+	clock_gettime(CLOCK_REALTIME, &at);
 	printf("sbgw: control: sandbox %s: new %s from %s in force\n", cfg->sandboxes[i].name,
 	       req->cmd == SBGW_CTL_POLICY ? "network settings" : "definition", req->origin);
 	fflush(stdout);
 	ans = ok();
 	json_object_set_new(ans, "changed", json_string(cfg->sandboxes[i].name));
+	/* When the workers got the new policy (wall clock), for measuring what follows. */
+	json_object_set_new(ans, "in_force_at", json_real((double)at.tv_sec + at.tv_nsec / 1e9));
 	return ans;
 }
 

@@ -147,9 +147,11 @@ rst_within() {
 	awk "BEGIN { exit !($at - $swap_at < 1.0) }"
 }
 asked_at=$(date +%s.%N)
-e2e_check "policy alpha FILE: swapped in" bash -c "'$CTL' -s '$SOCK' policy alpha '$E2E_TMP/deny80.net' |
-	grep -q 'sandbox alpha: new network settings in force'"
-swap_at=$(date +%s.%N) # the new policy is in force when sbgwctl has its answer
+e2e_check "policy alpha FILE: swapped in" bash -c "'$CTL' -s '$SOCK' -j policy alpha \
+	'$E2E_TMP/deny80.net' >'$E2E_TMP/swap.json' && grep -q '\"changed\": \"alpha\"' '$E2E_TMP/swap.json'"
+# The gateway says when the workers got the new policy.
+swap_at=$("$PY" -c 'import json,sys; print("%.6f" % json.load(open(sys.argv[1]))["in_force_at"])' \
+	"$E2E_TMP/swap.json")
 e2e_check "the idle connection: the guest's side is closed" e2e_wait 5 bash -c "
 	$(declare -f e2e_in conns); [ \$(conns $(g 0) dport 7) -eq 0 ]"
 e2e_check "the idle connection: the server's side is closed" e2e_wait 5 bash -c "
@@ -164,8 +166,8 @@ e2e_check "the denied transfer: the guest got a reset within 1 s" \
 	rst_within rst-guest "$PUB_IP\.80 > 172\.16\.0\.2\."
 e2e_check "the denied transfer: the server got a reset within 1 s" \
 	rst_within rst-server "> $PUB_IP\.80:"
-e2e_log "swap: $(awk "BEGIN { print $swap_at - $asked_at }") s from request to answer;" \
-	"first resets after the answer:" $(tr '\n' ';' <"$E2E_TMP/reset-times")
+e2e_log "swap: in force $(awk "BEGIN { print $swap_at - $asked_at }") s after sbgwctl started;" \
+	"first resets after that:" $(tr '\n' ';' <"$E2E_TMP/reset-times")
 e2e_check "the server's side of the denied transfer is closed" \
 	bash -c "$(declare -f e2e_in conns); [ \$(conns $NS_INET sport 80) -eq 0 ]"
 e2e_check "new connections to port 80 are refused" refused "$(g 0)" "$PUB_IP" 80
