@@ -33,21 +33,22 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sbgwctl [-s SOCKET | -c CONFIG] [-j] COMMAND\n"
-		"  -s SOCKET  the gateway's control socket (default %s)\n"
-		"  -c CONFIG  take the socket from CONFIG's gateway.control.socket\n"
-		"  -j         print the gateway's JSON answer as it is\n"
-		"commands:\n"
-		"  list               sandboxes with their addresses\n"
-		"  show NAME          addresses, counters, rules with their hits, live flows\n"
-		"  policy NAME FILE   replace NAME's network settings by FILE (what goes inside\n"
-		"                     \"network = { ... };\"; - reads standard input)\n"
-		"  replace FILE       replace a sandbox by FILE (one \"sandboxes\" entry)\n"
-		"  add FILE           add a sandbox defined by FILE\n"
-		"  remove NAME        remove a sandbox\n"
-		"  reload             re-read the gateway's configuration file (like SIGHUP)\n"
-		"  check FILE         validate a configuration file, like sbgw -t (no gateway needed)\n",
-		SBGW_DEFAULT_CONTROL_SOCKET);
+	        "usage: sbgwctl [-s SOCKET | -c CONFIG] [-j] COMMAND\n"
+	        "  -s SOCKET  the gateway's control socket (default %s)\n"
+	        "  -c CONFIG  take the socket from CONFIG's gateway.control.socket\n"
+	        "  -j         print the gateway's JSON answer as it is\n"
+	        "commands:\n"
+	        "  list               sandboxes with their addresses\n"
+	        "  show NAME          addresses, counters, rules with their hits, live flows\n"
+	        "  policy NAME FILE   replace NAME's network settings by FILE (what goes inside\n"
+	        "                     \"network = { ... };\"; - reads standard input)\n"
+	        "  replace FILE       replace a sandbox by FILE (one \"sandboxes\" entry)\n"
+	        "  add FILE           add a sandbox defined by FILE\n"
+	        "  remove NAME        remove a sandbox\n"
+	        "  reload             re-read the gateway's configuration file (like SIGHUP)\n"
+	        "  check FILE         validate a configuration file, like sbgw -t (no gateway "
+	        "needed)\n",
+	        SBGW_DEFAULT_CONTROL_SOCKET);
 }
 
 static char *read_file(const char *path)
@@ -103,7 +104,7 @@ static int connect_to(const char *path)
 			close(fd);
 		if (e == ENOENT || e == ECONNREFUSED)
 			fprintf(stderr, "sbgwctl: no gateway is running on %s (%s)\n", path,
-				strerror(e));
+			        strerror(e));
 		else
 			fprintf(stderr, "sbgwctl: %s: %s\n", path, strerror(e));
 		return -1;
@@ -214,20 +215,21 @@ static void print_show(const json_t *ans)
 	if (json_object_size(json_object_get(c, "drops")) == 0)
 		printf(" none");
 	json_object_foreach((json_t *)json_object_get(c, "drops"), key, v)
-		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	        printf(" %s=%lld", key, (long long)json_integer_value(v));
 	printf("\npolicy (%s): default egress %s, ingress %s; hits since it took effect\n",
 	       str(p, "preset"), str(p, "default_egress"), str(p, "default_ingress"));
 	json_array_foreach(json_object_get(p, "rules"), i, v)
-		printf("  #%-3lld %10lld  %s\n", num(v, "index"), num(v, "hits"), str(v, "rule"));
-	printf("  dflt %10lld  default egress %s\n", num(p, "default_hits"), str(p, "default_egress"));
+	        printf("  #%-3lld %10lld  %s\n", num(v, "index"), num(v, "hits"), str(v, "rule"));
+	printf("  dflt %10lld  default egress %s\n", num(p, "default_hits"),
+	       str(p, "default_egress"));
 	printf("flows (%zu shown, at most %lld):\n", json_array_size(flows),
 	       num(sb, "flows_shown_max"));
-	json_array_foreach(flows, i, v)
-		printf("  %-6s %s:%lld -> %s:%lld nat %lld %s rule %lld, out %lld pkts %lld B, in "
-		       "%lld pkts %lld B\n",
-		       str(v, "proto"), str(v, "src"), num(v, "sport"), str(v, "dst"), num(v, "dport"),
-		       num(v, "nat_port"), str(v, "state"), num(v, "rule"), num(v, "packets_out"),
-		       num(v, "bytes_out"), num(v, "packets_in"), num(v, "bytes_in"));
+	json_array_foreach(flows, i, v) printf(
+	        "  %-6s %s:%lld -> %s:%lld nat %lld %s rule %lld, out %lld pkts %lld B, in "
+	        "%lld pkts %lld B\n",
+	        str(v, "proto"), str(v, "src"), num(v, "sport"), str(v, "dst"), num(v, "dport"),
+	        num(v, "nat_port"), str(v, "state"), num(v, "rule"), num(v, "packets_out"),
+	        num(v, "bytes_out"), num(v, "packets_in"), num(v, "bytes_in"));
 }
 
 static void print_reload(const json_t *ans)
@@ -235,12 +237,13 @@ static void print_reload(const json_t *ans)
 	const json_t *v;
 	size_t i;
 
-	printf("reloaded: %zu sandbox(es) changed", json_array_size(json_object_get(ans, "changed")));
+	printf("reloaded: %zu sandbox(es) changed",
+	       json_array_size(json_object_get(ans, "changed")));
 	json_array_foreach(json_object_get(ans, "changed"), i, v)
-		printf("%s%s", i == 0 ? ": " : ", ", json_string_value(v));
+	        printf("%s%s", i == 0 ? ": " : ", ", json_string_value(v));
 	printf("; %lld unchanged\n", num(ans, "unchanged"));
 	json_array_foreach(json_object_get(ans, "needs_restart"), i, v)
-		printf("not applied: %s\n", json_string_value(v));
+	        printf("not applied: %s\n", json_string_value(v));
 }
 
 static int print_answer(const struct sbgw_ctl_request *req, const json_t *ans, bool raw)
@@ -258,7 +261,7 @@ static int print_answer(const struct sbgw_ctl_request *req, const json_t *ans, b
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		fprintf(stderr, "sbgwctl: %s\n", str(ans, "error"));
 		json_array_foreach(json_object_get(ans, "details"), i, v)
-			fprintf(stderr, "  %s\n", json_string_value(v));
+		        fprintf(stderr, "  %s\n", json_string_value(v));
 		return EXIT_REFUSED;
 	}
 	switch (req->cmd) {
@@ -287,10 +290,10 @@ static int build_request(int argc, char **argv, struct sbgw_ctl_request *req)
 		enum sbgw_ctl_cmd cmd;
 		int args; /* 1: NAME, 2: NAME FILE, 3: FILE */
 	} words[] = {
-		{"list", SBGW_CTL_LIST, 0},	  {"show", SBGW_CTL_SHOW, 1},
-		{"policy", SBGW_CTL_POLICY, 2},	  {"replace", SBGW_CTL_REPLACE, 3},
-		{"add", SBGW_CTL_ADD, 3},	  {"remove", SBGW_CTL_REMOVE, 1},
-		{"reload", SBGW_CTL_RELOAD, 0},
+	        {"list", SBGW_CTL_LIST, 0},     {"show", SBGW_CTL_SHOW, 1},
+	        {"policy", SBGW_CTL_POLICY, 2}, {"replace", SBGW_CTL_REPLACE, 3},
+	        {"add", SBGW_CTL_ADD, 3},       {"remove", SBGW_CTL_REMOVE, 1},
+	        {"reload", SBGW_CTL_RELOAD, 0},
 	};
 	const char *file = NULL;
 

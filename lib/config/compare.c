@@ -54,7 +54,7 @@ static bool same_string(const char *a, const char *b)
 }
 
 const char *sbgw_sandbox_restart_reason(const struct sbgw_sandbox *cur,
-					const struct sbgw_sandbox *next)
+                                        const struct sbgw_sandbox *next)
 {
 	if (!same_string(cur->port, next->port))
 		return "its port (device) changed";

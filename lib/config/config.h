@@ -242,6 +242,9 @@ struct sbgw_sandbox *sbgw_config_parse_sandbox(const struct sbgw_config *running
 					       const char *origin, FILE *errors);
 void sbgw_sandbox_free(struct sbgw_sandbox *sb);
 
+/* A sandbox name as the file allows it: [a-z0-9][a-z0-9_-]{0,62}. */
+bool sbgw_sandbox_name_valid(const char *name);
+
 /*
  * Reloads (compare.c): is b the same sandbox as a (every setting, secret
  * values included, line numbers ignored)? Is the gateway section the same?

@@ -77,8 +77,8 @@ static json_t *link_json(const struct sbgw_sandbox *sb)
 	json_object_set_new(o, "ipv6", addr_json(&l->guest6));
 	json_object_set_new(o, "gateway6", addr_json(&l->gw6));
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->guest_mac.b[0],
-		 l->guest_mac.b[1], l->guest_mac.b[2], l->guest_mac.b[3], l->guest_mac.b[4],
-		 l->guest_mac.b[5]);
+	         l->guest_mac.b[1], l->guest_mac.b[2], l->guest_mac.b[3], l->guest_mac.b[4],
+	         l->guest_mac.b[5]);
 	json_object_set_new(o, "mac", json_string(mac));
 	json_object_set_new(o, "mtu", json_integer(l->mtu));
 	return o;
@@ -121,8 +121,8 @@ static json_t *cmd_list(struct sbgw_dataplane *gw)
 
 static const char *tcp_state_name(uint8_t s)
 {
-	static const char *const names[] = {"-",	"syn_sent", "syn_recv", "established",
-					    "fin_wait", "closing",  "closed",   "revoked"};
+	static const char *const names[] = {"-",        "syn_sent", "syn_recv", "established",
+	                                    "fin_wait", "closing",  "closed",   "revoked"};
 
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -176,7 +176,8 @@ static json_t *counters_json(const struct sbgw_live_stats *st)
 		json_decref(drops);
 		return NULL;
 	}
-	json_object_set_new(o, "from_guest_packets", json_integer((json_int_t)st->from_guest_packets));
+	json_object_set_new(o, "from_guest_packets",
+	                    json_integer((json_int_t)st->from_guest_packets));
 	json_object_set_new(o, "from_guest_bytes", json_integer((json_int_t)st->from_guest_bytes));
 	json_object_set_new(o, "to_guest_packets", json_integer((json_int_t)st->to_guest_packets));
 	json_object_set_new(o, "to_guest_bytes", json_integer((json_int_t)st->to_guest_bytes));
@@ -186,7 +187,7 @@ static json_t *counters_json(const struct sbgw_live_stats *st)
 	for (unsigned int r = 1; r < SBGW_DROP_COUNT; r++)
 		if (st->drops[r] != 0)
 			json_object_set_new(drops, sbgw_drop_name((enum sbgw_drop)r),
-					    json_integer((json_int_t)st->drops[r]));
+			                    json_integer((json_int_t)st->drops[r]));
 	json_object_set_new(o, "drops", drops);
 	return o;
 }
@@ -205,9 +206,9 @@ static json_t *policy_json(const struct sbgw_sandbox *sb, const struct sbgw_live
 	}
 	json_object_set_new(o, "preset", json_string(policy_label(sb)));
 	json_object_set_new(o, "default_egress",
-			    json_string(sbgw_action_name((enum sbgw_action)p->default_egress)));
+	                    json_string(sbgw_action_name((enum sbgw_action)p->default_egress)));
 	json_object_set_new(o, "default_ingress",
-			    json_string(sbgw_action_name((enum sbgw_action)p->default_ingress)));
+	                    json_string(sbgw_action_name((enum sbgw_action)p->default_ingress)));
 	for (unsigned int r = 0; r < p->n_rules; r++) {
 		json_t *e = json_object();
 
@@ -216,12 +217,14 @@ static json_t *policy_json(const struct sbgw_sandbox *sb, const struct sbgw_live
 		sbgw_rule_format(&p->rules[r], text, sizeof(text));
 		json_object_set_new(e, "index", json_integer(r));
 		json_object_set_new(e, "rule", json_string(text));
-		json_object_set_new(e, "hits", json_integer(r < st->n_rules
-							   ? (json_int_t)st->rule_hits[r] : 0));
+		json_object_set_new(
+		        e, "hits",
+		        json_integer(r < st->n_rules ? (json_int_t)st->rule_hits[r] : 0));
 		json_array_append_new(rules, e);
 	}
 	json_object_set_new(o, "rules", rules);
-	json_object_set_new(o, "default_hits", json_integer((json_int_t)st->rule_hits[st->n_rules]));
+	json_object_set_new(o, "default_hits",
+	                    json_integer((json_int_t)st->rule_hits[st->n_rules]));
 	return o;
 }
 
@@ -319,7 +322,7 @@ static char *policy_definition(const struct sbgw_sandbox *cur, const char *netwo
 	if (cur->port != NULL && port == NULL)
 		return NULL;
 	if (asprintf(&def, "{ name = \"%s\";%s%s%s network = { %s\n}; }", cur->name,
-		     port ? " port = " : "", port ? port : "", port ? ";" : "", network) < 0)
+	             port ? " port = " : "", port ? port : "", port ? ";" : "", network) < 0)
 		def = NULL;
 	free(port);
 	return def;
@@ -353,8 +356,9 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 		free(text);
 	}
 	if (nsb == NULL) {
-		ans = sbgw_ctl_error(cap.text, "%s: rejected; the running configuration is unchanged",
-				     req->origin);
+		ans = sbgw_ctl_error(cap.text,
+		                     "%s: rejected; the running configuration is unchanged",
+		                     req->origin);
 		free(cap.text);
 		return ans;
 	}
@@ -367,10 +371,11 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 		return ans;
 	}
 	if (i < 0) {
-		ans = sbgw_ctl_error(NULL,
-				     "sandbox %s: adding sandboxes at run time is not supported yet: "
-				     "needs restart",
-				     nsb->name);
+		ans = sbgw_ctl_error(
+		        NULL,
+		        "sandbox %s: adding sandboxes at run time is not supported yet: "
+		        "needs restart",
+		        nsb->name);
 		sbgw_sandbox_free(nsb);
 		return ans;
 	}
@@ -378,7 +383,7 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 	if (c == NULL) {
 		sbgw_sandbox_free(nsb);
 		return sbgw_ctl_error(NULL, "%s: %s; the running configuration is unchanged",
-				      req->origin, err);
+		                      req->origin, err);
 	}
 	if (req->cmd == SBGW_CTL_POLICY)
 		sbgw_live_keep_secrets(c);
@@ -396,7 +401,7 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 }
 
 json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
-			 const struct sbgw_ctl_request *req)
+                         const struct sbgw_ctl_request *req)
 {
 	switch (req->cmd) {
 	case SBGW_CTL_LIST:
@@ -411,9 +416,9 @@ json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
 		if (sbgw_live_find(gw, req->name) < 0)
 			return sbgw_ctl_error(NULL, "no sandbox named \"%s\"", req->name);
 		return sbgw_ctl_error(NULL,
-				      "sandbox %s: removing sandboxes at run time is not supported "
-				      "yet: needs restart",
-				      req->name);
+		                      "sandbox %s: removing sandboxes at run time is not supported "
+		                      "yet: needs restart",
+		                      req->name);
 	case SBGW_CTL_RELOAD:
 		return sbgw_ctl_reload(gw, config_path);
 	}

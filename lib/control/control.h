@@ -27,16 +27,16 @@ struct sbgw_dataplane;
 struct sbgw_ctl;
 
 struct sbgw_ctl *sbgw_ctl_create(struct sbgw_dataplane *gw, const char *config_path, char *err,
-				 size_t errlen);
+                                 size_t errlen);
 void sbgw_ctl_poll(void *ctl);
 void sbgw_ctl_request_reload(struct sbgw_ctl *ctl);
 void sbgw_ctl_free(struct sbgw_ctl *ctl);
 
 /* Internal to lib/control: one request's answer (commands.c, reload.c). */
 json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
-			 const struct sbgw_ctl_request *req);
+                         const struct sbgw_ctl_request *req);
 json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path);
 json_t *sbgw_ctl_error(const char *details, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -21,13 +21,13 @@ struct cmd_spec {
 };
 
 static const struct cmd_spec specs[] = {
-	[SBGW_CTL_LIST] = {"list", false, false, false},
-	[SBGW_CTL_SHOW] = {"show", true, false, false},
-	[SBGW_CTL_POLICY] = {"policy", true, true, false},
-	[SBGW_CTL_REPLACE] = {"replace", false, false, true},
-	[SBGW_CTL_ADD] = {"add", false, false, true},
-	[SBGW_CTL_REMOVE] = {"remove", true, false, false},
-	[SBGW_CTL_RELOAD] = {"reload", false, false, false},
+        [SBGW_CTL_LIST] = {"list", false, false, false},
+        [SBGW_CTL_SHOW] = {"show", true, false, false},
+        [SBGW_CTL_POLICY] = {"policy", true, true, false},
+        [SBGW_CTL_REPLACE] = {"replace", false, false, true},
+        [SBGW_CTL_ADD] = {"add", false, false, true},
+        [SBGW_CTL_REMOVE] = {"remove", true, false, false},
+        [SBGW_CTL_RELOAD] = {"reload", false, false, false},
 };
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -46,25 +46,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A sandbox name as the configuration file allows it: [a-z0-9][a-z0-9_-]{0,62}. */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= SBGW_SANDBOX_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || (c != '_' && c != '-')))
-			return false;
-	}
-	return true;
-}
-
 static int take_string(json_t *obj, const char *key, bool required, char **out, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -109,9 +92,9 @@ static int parse_object(json_t *obj, struct sbgw_ctl_request *req, char *err, si
 		}
 	if (s == NULL)
 		return fail(err, errlen,
-			    "unknown command \"%.64s\" (list, show, policy, replace, add, remove, "
-			    "reload)",
-			    cmd);
+		            "unknown command \"%.64s\" (list, show, policy, replace, add, remove, "
+		            "reload)",
+		            cmd);
 	json_object_foreach(obj, key, v)
 	{
 		if (!key_allowed(s, key))
@@ -119,8 +102,9 @@ static int parse_object(json_t *obj, struct sbgw_ctl_request *req, char *err, si
 	}
 	if (s->needs_name) {
 		rc = take_string(obj, "name", true, &name, err, errlen);
-		if (rc == 0 && !valid_name(name))
-			rc = fail(err, errlen, "%s: \"%.80s\" is not a sandbox name", s->name, name);
+		if (rc == 0 && !sbgw_sandbox_name_valid(name))
+			rc = fail(err, errlen, "%s: \"%.80s\" is not a sandbox name", s->name,
+			          name);
 		if (rc == 0)
 			snprintf(req->name, sizeof(req->name), "%s", name);
 		free(name);
@@ -128,8 +112,8 @@ static int parse_object(json_t *obj, struct sbgw_ctl_request *req, char *err, si
 			return rc;
 	}
 	if (s->needs_network || s->needs_sandbox) {
-		rc = take_string(obj, s->needs_network ? "network" : "sandbox", true, &req->text, err,
-				 errlen);
+		rc = take_string(obj, s->needs_network ? "network" : "sandbox", true, &req->text,
+		                 err, errlen);
 		if (rc == 0)
 			rc = take_string(obj, "origin", false, &req->origin, err, errlen);
 		if (rc < 0)
@@ -140,8 +124,8 @@ static int parse_object(json_t *obj, struct sbgw_ctl_request *req, char *err, si
 	return 0;
 }
 
-int sbgw_ctl_parse_request(const char *line, size_t len, struct sbgw_ctl_request *req,
-			   char *err, size_t errlen)
+int sbgw_ctl_parse_request(const char *line, size_t len, struct sbgw_ctl_request *req, char *err,
+                           size_t errlen)
 {
 	json_error_t jerr;
 	json_t *obj;
@@ -184,7 +168,7 @@ char *sbgw_ctl_format_request(const struct sbgw_ctl_request *req)
 		rc |= json_object_set_new(obj, "name", json_string(req->name));
 	if (s->needs_network || s->needs_sandbox) {
 		rc |= json_object_set_new(obj, s->needs_network ? "network" : "sandbox",
-					  json_string(req->text != NULL ? req->text : ""));
+		                          json_string(req->text != NULL ? req->text : ""));
 		if (req->origin != NULL)
 			rc |= json_object_set_new(obj, "origin", json_string(req->origin));
 	}

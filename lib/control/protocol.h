@@ -53,8 +53,8 @@ struct sbgw_ctl_request {
  * missing, mistyped or unknown keys. req is cleared first; free it with
  * sbgw_ctl_request_clear() whatever the result.
  */
-int sbgw_ctl_parse_request(const char *line, size_t len, struct sbgw_ctl_request *req,
-			   char *err, size_t errlen);
+int sbgw_ctl_parse_request(const char *line, size_t len, struct sbgw_ctl_request *req, char *err,
+                           size_t errlen);
 void sbgw_ctl_request_clear(struct sbgw_ctl_request *req);
 
 /* The request as one line (newline included), malloc'd; NULL on ENOMEM. */

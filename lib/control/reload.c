@@ -59,15 +59,15 @@ static struct sbgw_sandbox *take_sandbox(struct sbgw_config *ncfg, unsigned int 
 
 /* Prepare every change; on the first failure, the message is in err. */
 static int prepare(struct sbgw_dataplane *gw, struct sbgw_config *ncfg, struct plan *p, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	const struct sbgw_config *cfg = sbgw_live_config(gw);
 
 	for (unsigned int i = 0; i < cfg->n_sandboxes; i++)
 		if (find_in(ncfg, cfg->sandboxes[i].name) < 0)
 			add_note(p->restart, cfg->sandboxes[i].name,
-				 "removed from the file (removing sandboxes at run time is not "
-				 "supported yet)");
+			         "removed from the file (removing sandboxes at run time is not "
+			         "supported yet)");
 	for (unsigned int j = 0; j < ncfg->n_sandboxes; j++) {
 		const struct sbgw_sandbox *nsb = &ncfg->sandboxes[j];
 		int i = find_in(cfg, nsb->name);
@@ -77,8 +77,8 @@ static int prepare(struct sbgw_dataplane *gw, struct sbgw_config *ncfg, struct p
 
 		if (i < 0) {
 			add_note(p->restart, nsb->name,
-				 "added to the file (adding sandboxes at run time is not supported "
-				 "yet)");
+			         "added to the file (adding sandboxes at run time is not supported "
+			         "yet)");
 			continue;
 		}
 		if (sbgw_sandbox_equal(&cfg->sandboxes[i], nsb)) {
@@ -117,18 +117,18 @@ static void log_outcome(const char *path, const json_t *ans)
 		printf("sbgw: reload %s: %s\n", path,
 		       json_string_value(json_object_get(ans, "error")));
 		json_array_foreach(json_object_get(ans, "details"), k, v)
-			printf("sbgw: reload %s:   %s\n", path, json_string_value(v));
+		        printf("sbgw: reload %s:   %s\n", path, json_string_value(v));
 		fflush(stdout);
 		return;
 	}
 	printf("sbgw: reload %s: %zu sandbox(es) changed", path, json_array_size(changed));
 	json_array_foreach(changed, k, v)
-		printf("%s%s", k == 0 ? ": " : ", ", json_string_value(v));
+	        printf("%s%s", k == 0 ? ": " : ", ", json_string_value(v));
 	printf("; %lld unchanged (%.1f ms)\n",
 	       (long long)json_integer_value(json_object_get(ans, "unchanged")),
 	       json_real_value(json_object_get(ans, "ms")));
 	json_array_foreach(restart, k, v)
-		printf("sbgw: reload %s: %s (not applied)\n", path, json_string_value(v));
+	        printf("sbgw: reload %s: %s (not applied)\n", path, json_string_value(v));
 	fflush(stdout);
 }
 
@@ -158,7 +158,7 @@ json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path)
 	fclose(f);
 	if (ncfg == NULL) {
 		ans = sbgw_ctl_error(errors, "%s: invalid; the running configuration is unchanged",
-				     config_path);
+		                     config_path);
 		goto out;
 	}
 	p.changed = json_array();
@@ -170,17 +170,18 @@ json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path)
 	}
 	if (!sbgw_gateway_equal(sbgw_live_config(gw), ncfg))
 		json_array_append_new(p.restart,
-				      json_string("gateway settings changed: needs restart"));
+		                      json_string("gateway settings changed: needs restart"));
 	if (prepare(gw, ncfg, &p, err, sizeof(err)) < 0) {
 		ans = sbgw_ctl_error(NULL, "%s: %s; the running configuration is unchanged",
-				     config_path, err);
+		                     config_path, err);
 		goto out;
 	}
 	for (unsigned int k = 0; k < p.n_changes; k++) {
 		struct sbgw_live_change *c = p.changes[k];
 
 		p.changes[k] = NULL;
-		/* Only the pin table running out of memory fails here; that sandbox stays as it was. */
+		/* Only the pin table running out of memory fails here; that sandbox stays as it
+		 * was. */
 		if (sbgw_live_commit(gw, c, err, sizeof(err)) < 0)
 			json_array_append_new(p.restart, json_string(err));
 	}

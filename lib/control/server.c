@@ -151,7 +151,7 @@ fail:
 }
 
 struct sbgw_ctl *sbgw_ctl_create(struct sbgw_dataplane *gw, const char *config_path, char *err,
-				 size_t errlen)
+                                 size_t errlen)
 {
 	struct sbgw_ctl *ctl = calloc(1, sizeof(*ctl));
 
@@ -233,7 +233,7 @@ static void accept_clients(struct sbgw_ctl *ctl)
 			}
 		if (c == NULL) {
 			static const char busy[] =
-				"{\"ok\":false,\"error\":\"too many control connections\"}\n";
+			        "{\"ok\":false,\"error\":\"too many control connections\"}\n";
 
 			if (write(fd, busy, sizeof(busy) - 1) < 0) {
 				/* Nothing more to tell a client that cannot be written to. */
@@ -320,9 +320,27 @@ static void flush_out(struct sbgw_ctl *ctl, struct client *c, unsigned int idx)
 	epoll_ctl(ctl->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-static void read_client(struct sbgw_ctl *ctl, struct client *c, unsigned int idx)
+/*
+ * Answer the requests buffered from c, one at a time: the next is read
+ * only once the previous answer is out (a client that does not read its
+ * answers stops being served, it cannot make us buffer without bound).
+ */
+static void serve_buffered(struct sbgw_ctl *ctl, struct client *c, unsigned int idx)
 {
 	char *nl;
+
+	while (c->fd >= 0 && c->out_len == 0 && (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		handle_line(ctl, c, c->in, (size_t)(nl - c->in));
+		if (c->fd < 0)
+			return;
+		c->in_len -= (size_t)(nl + 1 - c->in);
+		memmove(c->in, nl + 1, c->in_len);
+		flush_out(ctl, c, idx);
+	}
+}
+
+static void read_client(struct sbgw_ctl *ctl, struct client *c, unsigned int idx)
+{
 	ssize_t n;
 
 	if (c->in_cap - c->in_len < READ_CHUNK) {
@@ -345,36 +363,11 @@ static void read_client(struct sbgw_ctl *ctl, struct client *c, unsigned int idx
 		return;
 	}
 	c->in_len += (size_t)n;
-	/* One request at a time: the rest stays buffered until the answer is written. */
-	nl = memchr(c->in, '\n', c->in_len);
-	if (nl == NULL) {
-		if (c->in_len >= SBGW_CTL_LINE_MAX) {
-			queue_answer(ctl, c, sbgw_ctl_error(NULL, "bad request: line longer than %u bytes",
-							    SBGW_CTL_LINE_MAX));
-			c->closing = true;
-			flush_out(ctl, c, idx);
-		}
-		return;
-	}
-	handle_line(ctl, c, c->in, (size_t)(nl - c->in));
-	if (c->fd < 0)
-		return;
-	c->in_len -= (size_t)(nl + 1 - c->in);
-	memmove(c->in, nl + 1, c->in_len);
-	flush_out(ctl, c, idx);
-}
-
-/* Requests already buffered behind the one just answered. */
-static void next_buffered(struct sbgw_ctl *ctl, struct client *c, unsigned int idx)
-{
-	char *nl;
-
-	while (c->fd >= 0 && c->out_len == 0 && (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-		handle_line(ctl, c, c->in, (size_t)(nl - c->in));
-		if (c->fd < 0)
-			return;
-		c->in_len -= (size_t)(nl + 1 - c->in);
-		memmove(c->in, nl + 1, c->in_len);
+	if (c->in_len >= SBGW_CTL_LINE_MAX && memchr(c->in, '\n', c->in_len) == NULL) {
+		queue_answer(ctl, c,
+		             sbgw_ctl_error(NULL, "bad request: line longer than %u bytes",
+		                            SBGW_CTL_LINE_MAX));
+		c->closing = true;
 		flush_out(ctl, c, idx);
 	}
 }
@@ -405,7 +398,7 @@ void sbgw_ctl_poll(void *arg)
 			flush_out(ctl, c, idx);
 		else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			read_client(ctl, c, idx);
-		if (c->fd >= 0 && c->in_len > 0)
-			next_buffered(ctl, c, idx);
+		if (c->fd >= 0 && !c->closing)
+			serve_buffered(ctl, c, idx);
 	}
 }

@@ -43,7 +43,7 @@ static void fail_msg(char *err, size_t len, const char *fmt, ...)
 }
 
 struct sbgw_policy_rt *sbgw_policy_rt_create(struct sbgw_policy_compiled *compiled,
-					     unsigned int n_workers)
+                                             unsigned int n_workers)
 {
 	struct sbgw_policy_rt *p = calloc(1, sizeof(*p));
 
@@ -116,7 +116,7 @@ int sbgw_live_stats(struct sbgw_dataplane *gw, uint32_t sandbox, struct sbgw_liv
 }
 
 unsigned int sbgw_live_flows(const struct sbgw_dataplane *gw, uint32_t sandbox,
-			     struct sbgw_flow *out, unsigned int max)
+                             struct sbgw_flow *out, unsigned int max)
 {
 	unsigned int n = 0;
 
@@ -126,7 +126,7 @@ unsigned int sbgw_live_flows(const struct sbgw_dataplane *gw, uint32_t sandbox,
 }
 
 struct sbgw_live_change *sbgw_live_prepare(struct sbgw_dataplane *gw, uint32_t index,
-					   struct sbgw_sandbox *nsb, char *err, size_t errlen)
+                                           struct sbgw_sandbox *nsb, char *err, size_t errlen)
 {
 	struct sbgw_live_change *c = NULL;
 	struct sbgw_policy_compiled *compiled;
@@ -195,15 +195,15 @@ void sbgw_live_discard(struct sbgw_live_change *c)
 	free(c);
 }
 
-#define SWAP(a, b)                                                                               \
-	do {                                                                                     \
-		__typeof__(a) tmp_ = (a);                                                        \
-		(a) = (b);                                                                       \
-		(b) = tmp_;                                                                      \
+#define SWAP(a, b)                        \
+	do {                              \
+		__typeof__(a) tmp_ = (a); \
+		(a) = (b);                \
+		(b) = tmp_;               \
 	} while (0)
 
 int sbgw_live_commit(struct sbgw_dataplane *gw, struct sbgw_live_change *c, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct sbgw_sandbox_rt *sb = &gw->sandboxes[c->index];
 	struct sbgw_sandbox *slot = &gw->cfg->sandboxes[c->index];
@@ -211,9 +211,9 @@ int sbgw_live_commit(struct sbgw_dataplane *gw, struct sbgw_live_change *c, char
 	uint32_t gen;
 
 	if (r == NULL || (gw->pins != NULL &&
-			  sbgw_pins_set_policy(gw->pins, c->index, c->policy->compiled) < 0)) {
+	                  sbgw_pins_set_policy(gw->pins, c->index, c->policy->compiled) < 0)) {
 		fail_msg(err, errlen, "sandbox %s: out of memory for its pins; policy unchanged",
-			 slot->name);
+		         slot->name);
 		free(r);
 		sbgw_live_discard(c);
 		return -ENOMEM;
@@ -240,7 +240,7 @@ int sbgw_live_commit(struct sbgw_dataplane *gw, struct sbgw_live_change *c, char
 	gw->max_connections[c->index] = slot->net.max_connections;
 	for (unsigned int w = 0; w < gw->n_workers; w++)
 		sbgw_flow_set_max_connections(gw->workers[w].flows, c->index,
-					      slot->net.max_connections);
+		                              slot->net.max_connections);
 
 	r->policy = sb->policy;
 	r->cfg = c->nsb;

@@ -51,7 +51,7 @@ int sbgw_live_stats(struct sbgw_dataplane *gw, uint32_t sandbox, struct sbgw_liv
 
 /* A best-effort copy of up to max of the sandbox's live flows (all workers). */
 unsigned int sbgw_live_flows(const struct sbgw_dataplane *gw, uint32_t sandbox,
-			     struct sbgw_flow *out, unsigned int max);
+                             struct sbgw_flow *out, unsigned int max);
 
 /*
  * Compile nsb (a complete definition of sandbox index, same name) and
@@ -61,7 +61,7 @@ unsigned int sbgw_live_flows(const struct sbgw_dataplane *gw, uint32_t sandbox,
  * owns nsb; on failure the caller keeps it.
  */
 struct sbgw_live_change *sbgw_live_prepare(struct sbgw_dataplane *gw, uint32_t index,
-					   struct sbgw_sandbox *nsb, char *err, size_t errlen);
+                                           struct sbgw_sandbox *nsb, char *err, size_t errlen);
 /* The change replaces the network settings only: the running secrets stay. */
 void sbgw_live_keep_secrets(struct sbgw_live_change *c);
 /*
@@ -69,7 +69,7 @@ void sbgw_live_keep_secrets(struct sbgw_live_change *c);
  * the new policy's domain sets (then nothing changed). c is consumed.
  */
 int sbgw_live_commit(struct sbgw_dataplane *gw, struct sbgw_live_change *c, char *err,
-		     size_t errlen);
+                     size_t errlen);
 void sbgw_live_discard(struct sbgw_live_change *c);
 
 void sbgw_live_poll(struct sbgw_dataplane *gw);

@@ -15,7 +15,7 @@ uint32_t sbgw_flow_capacity(const struct sbgw_flow_table *t)
 }
 
 uint32_t sbgw_flow_walk(struct sbgw_flow_table *t, uint32_t *cursor, uint32_t budget,
-			sbgw_flow_visit_fn fn, void *arg)
+                        sbgw_flow_visit_fn fn, void *arg)
 {
 	uint32_t cur = *cursor;
 
@@ -42,7 +42,7 @@ void sbgw_flow_set_max_connections(struct sbgw_flow_table *t, uint32_t sandbox, 
 }
 
 unsigned int sbgw_flow_snapshot(const struct sbgw_flow_table *t, uint32_t sandbox,
-				struct sbgw_flow *out, unsigned int max)
+                                struct sbgw_flow *out, unsigned int max)
 {
 	unsigned int n = 0;
 

@@ -36,7 +36,7 @@
 
 /* The flow's egress judgement under its sandbox's current policy and the floor. */
 static bool flow_allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-			 const struct sbgw_flow *f, uint64_t now, int32_t *rule)
+                         const struct sbgw_flow *f, uint64_t now, int32_t *rule)
 {
 	const struct sbgw_policy_rt *policy = sbgw_sandbox_policy(sb);
 	const struct sbgw_flow_key *k = &f->guest_key;
@@ -78,7 +78,7 @@ static bool flow_allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb
  * remote's address, or toward the remote from the uplink's (NAT) side.
  */
 static void probe(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-		  const struct sbgw_flow *f, bool to_guest, uint32_t seq, uint64_t now)
+                  const struct sbgw_flow *f, bool to_guest, uint32_t seq, uint64_t now)
 {
 	const struct sbgw_flow_key *k = to_guest ? &f->guest_key : &f->uplink_key;
 	bool v4 = k->family == AF_INET;
@@ -144,7 +144,7 @@ static void probe(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 }
 
 static void revoke(struct sbgw_worker *w, struct sbgw_flow_table *t, struct sbgw_flow *f,
-		   const struct sbgw_sandbox_rt *sb, uint64_t now)
+                   const struct sbgw_sandbox_rt *sb, uint64_t now)
 {
 	uint32_t seq;
 
@@ -205,8 +205,8 @@ void sbgw_revalidate(struct sbgw_worker *w, uint64_t now)
 	}
 	if (w->sweep_left == 0)
 		return;
-	n = sbgw_flow_walk(w->flows, &w->sweep_cursor, RTE_MIN(w->sweep_left, SWEEP_BUDGET),
-			   visit, &s);
+	n = sbgw_flow_walk(w->flows, &w->sweep_cursor, RTE_MIN(w->sweep_left, SWEEP_BUDGET), visit,
+	                   &s);
 	w->sweep_left -= n;
 	if (w->sweep_left == 0)
 		w->swept_gen = w->policy_gen;
@@ -247,8 +247,8 @@ static bool cut_to_reset(struct rte_mbuf *m, const struct sbgw_pkt_info *info)
 }
 
 bool sbgw_revoked_segment(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-			  struct rte_mbuf *m, const struct sbgw_pkt_info *info, unsigned int dir,
-			  uint64_t now)
+                          struct rte_mbuf *m, const struct sbgw_pkt_info *info, unsigned int dir,
+                          uint64_t now)
 {
 	struct sbgw_sandbox_counters *c = &w->sb_counters[sb->index];
 	struct rte_mbuf *back;

@@ -61,9 +61,9 @@ static void protocol_policy_takes_text_and_origin(void **state)
 
 	(void)state;
 	assert_int_equal(parse("{\"cmd\":\"policy\",\"name\":\"a\",\"network\":\"policy = "
-			       "\\\"allow_all\\\";\\n\",\"origin\":\"a.net\"}",
-			       &req),
-			 0);
+	                       "\\\"allow_all\\\";\\n\",\"origin\":\"a.net\"}",
+	                       &req),
+	                 0);
 	assert_int_equal(req.cmd, SBGW_CTL_POLICY);
 	assert_string_equal(req.text, "policy = \"allow_all\";\n");
 	assert_string_equal(req.origin, "a.net");
@@ -76,7 +76,7 @@ static void protocol_origin_defaults_to_dash(void **state)
 
 	(void)state;
 	assert_int_equal(parse("{\"cmd\":\"replace\",\"sandbox\":\"{ name = \\\"a\\\"; }\"}", &req),
-			 0);
+	                 0);
 	assert_int_equal(req.cmd, SBGW_CTL_REPLACE);
 	assert_string_equal(req.origin, "-");
 	sbgw_ctl_request_clear(&req);
@@ -149,8 +149,8 @@ static void protocol_invalid_name_is_rejected(void **state)
 	expect_error("{\"cmd\":\"show\",\"name\":\"\"}", "is not a sandbox name");
 	expect_error("{\"cmd\":\"show\",\"name\":\"a/../b\"}", "is not a sandbox name");
 	expect_error("{\"cmd\":\"show\",\"name\":"
-		     "\"a123456789012345678901234567890123456789012345678901234567890123\"}",
-		     "is not a sandbox name");
+	             "\"a123456789012345678901234567890123456789012345678901234567890123\"}",
+	             "is not a sandbox name");
 }
 
 static void protocol_missing_text_is_rejected(void **state)
@@ -168,7 +168,7 @@ static void protocol_embedded_nul_is_rejected(void **state)
 	(void)state;
 	/* jansson rejects \u0000 unless asked to allow it: either way, an error. */
 	assert_int_equal(sbgw_ctl_parse_request(line, sizeof(line) - 1, &req, err, sizeof(err)),
-			 -EINVAL);
+	                 -EINVAL);
 	sbgw_ctl_request_clear(&req);
 }
 
@@ -219,25 +219,25 @@ static void protocol_format_of_reload_has_only_cmd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(protocol_list_parses),
-		cmocka_unit_test(protocol_show_takes_its_name),
-		cmocka_unit_test(protocol_policy_takes_text_and_origin),
-		cmocka_unit_test(protocol_origin_defaults_to_dash),
-		cmocka_unit_test(protocol_not_json_is_rejected),
-		cmocka_unit_test(protocol_empty_line_is_rejected),
-		cmocka_unit_test(protocol_non_object_is_rejected),
-		cmocka_unit_test(protocol_missing_cmd_is_rejected),
-		cmocka_unit_test(protocol_cmd_must_be_a_string),
-		cmocka_unit_test(protocol_unknown_cmd_is_rejected),
-		cmocka_unit_test(protocol_unknown_key_is_rejected),
-		cmocka_unit_test(protocol_missing_name_is_rejected),
-		cmocka_unit_test(protocol_name_must_be_a_string),
-		cmocka_unit_test(protocol_invalid_name_is_rejected),
-		cmocka_unit_test(protocol_missing_text_is_rejected),
-		cmocka_unit_test(protocol_embedded_nul_is_rejected),
-		cmocka_unit_test(protocol_duplicate_key_is_rejected),
-		cmocka_unit_test(protocol_format_round_trips),
-		cmocka_unit_test(protocol_format_of_reload_has_only_cmd),
+	        cmocka_unit_test(protocol_list_parses),
+	        cmocka_unit_test(protocol_show_takes_its_name),
+	        cmocka_unit_test(protocol_policy_takes_text_and_origin),
+	        cmocka_unit_test(protocol_origin_defaults_to_dash),
+	        cmocka_unit_test(protocol_not_json_is_rejected),
+	        cmocka_unit_test(protocol_empty_line_is_rejected),
+	        cmocka_unit_test(protocol_non_object_is_rejected),
+	        cmocka_unit_test(protocol_missing_cmd_is_rejected),
+	        cmocka_unit_test(protocol_cmd_must_be_a_string),
+	        cmocka_unit_test(protocol_unknown_cmd_is_rejected),
+	        cmocka_unit_test(protocol_unknown_key_is_rejected),
+	        cmocka_unit_test(protocol_missing_name_is_rejected),
+	        cmocka_unit_test(protocol_name_must_be_a_string),
+	        cmocka_unit_test(protocol_invalid_name_is_rejected),
+	        cmocka_unit_test(protocol_missing_text_is_rejected),
+	        cmocka_unit_test(protocol_embedded_nul_is_rejected),
+	        cmocka_unit_test(protocol_duplicate_key_is_rejected),
+	        cmocka_unit_test(protocol_format_round_trips),
+	        cmocka_unit_test(protocol_format_of_reload_has_only_cmd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,8 +32,8 @@ static struct sbgw_flow_table *table_with(unsigned int n)
 	struct sbgw_flow_table *t = flow_test_table(&p);
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct sbgw_flow_key k = flow_test_guest_key(i % 2, IPPROTO_TCP, "172.16.0.2",
-							     (uint16_t)(1000 + i), "203.0.113.10", 80);
+		struct sbgw_flow_key k = flow_test_guest_key(
+		        i % 2, IPPROTO_TCP, "172.16.0.2", (uint16_t)(1000 + i), "203.0.113.10", 80);
 
 		assert_non_null(flow_test_create(t, &k, "198.51.100.2", true, 1));
 	}
@@ -111,8 +111,8 @@ static void snapshot_keeps_to_its_sandbox(void **state)
 static void lowered_max_connections_refuses_new_ones(void **state)
 {
 	struct sbgw_flow_table *t = table_with(4); /* sandbox 0 holds 2 */
-	struct sbgw_flow_key k = flow_test_guest_key(0, IPPROTO_TCP, "172.16.0.2", 2000,
-						     "203.0.113.10", 80);
+	struct sbgw_flow_key k =
+	        flow_test_guest_key(0, IPPROTO_TCP, "172.16.0.2", 2000, "203.0.113.10", 80);
 
 	(void)state;
 	sbgw_flow_set_max_connections(t, 0, 2);
@@ -128,11 +128,11 @@ static void lowered_max_connections_refuses_new_ones(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(walk_slices_cover_every_flow_once),
-		cmocka_unit_test(walk_budget_above_capacity_visits_each_once),
-		cmocka_unit_test(walk_may_delete_the_visited_flow),
-		cmocka_unit_test(snapshot_keeps_to_its_sandbox),
-		cmocka_unit_test(lowered_max_connections_refuses_new_ones),
+	        cmocka_unit_test(walk_slices_cover_every_flow_once),
+	        cmocka_unit_test(walk_budget_above_capacity_visits_each_once),
+	        cmocka_unit_test(walk_may_delete_the_visited_flow),
+	        cmocka_unit_test(snapshot_keeps_to_its_sandbox),
+	        cmocka_unit_test(lowered_max_connections_refuses_new_ones),
 	};
 
 	return cmocka_run_group_tests(tests, flow_test_eal_setup, flow_test_eal_teardown);
