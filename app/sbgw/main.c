@@ -5,7 +5,8 @@
  *
  *   sbgw -t -c FILE     validate FILE and exit
  *   sbgw -p -c FILE     validate, compile every policy to rte_acl, print both
- *   sbgw -c FILE [-- EAL-ARGS]   run the gateway
+ *   sbgw -c FILE [-- EAL-ARGS]   run the gateway (SIGHUP: reload FILE;
+ *                                control socket: sbgwctl)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +19,9 @@
 #include <rte_errno.h>
 
 #include "config.h"
+#include "control.h"
 #include "dataplane.h"
+#include "live.h"
 #include "policy.h"
 
 enum mode {
@@ -141,12 +144,20 @@ static int print_compiled(const struct sbgw_config *cfg)
 }
 
 static struct sbgw_dataplane *running;
+static struct sbgw_ctl *control;
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
 	if (running != NULL)
 		sbgw_dataplane_stop(running);
+}
+
+/* The reload itself runs on the main lcore's loop (lib/control/reload.c). */
+static void on_reload_signal(int sig)
+{
+	(void)sig;
+	sbgw_ctl_request_reload(control);
 }
 
 static int run(struct sbgw_config *cfg, const struct options *o)
@@ -159,14 +170,28 @@ static int run(struct sbgw_config *cfg, const struct options *o)
 		fprintf(stderr, "sbgw: %s: %s\n", cfg->path, err);
 		return 1;
 	}
+	control = sbgw_ctl_create(running, cfg->path, err, sizeof(err));
+	if (control == NULL) {
+		fprintf(stderr, "sbgw: %s: %s\n", cfg->path, err);
+		sbgw_dataplane_destroy(running);
+		running = NULL;
+		return 1;
+	}
+	sbgw_dataplane_set_idle(running, sbgw_ctl_poll, control);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	printf("sbgw: running %u sandbox(es) on %s; stop with SIGINT or SIGTERM\n",
-	       cfg->n_sandboxes, cfg->path);
+	sa.sa_handler = on_reload_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	printf("sbgw: running %u sandbox(es) on %s; control socket %s; stop with SIGINT or "
+	       "SIGTERM, reload with SIGHUP\n",
+	       cfg->n_sandboxes, cfg->path, cfg->gw.control_socket);
 	fflush(stdout);
 	sbgw_dataplane_run(running);
+	sbgw_ctl_free(control);
+	control = NULL;
 	sbgw_dataplane_destroy(running);
 	running = NULL;
 	printf("sbgw: stopped\n");

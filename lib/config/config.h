@@ -221,8 +221,9 @@ struct sbgw_config {
 struct sbgw_config *sbgw_config_load(const char *path, FILE *errors);
 void sbgw_config_free(struct sbgw_config *cfg);
 
-/* Print the normalised configuration (no secret values). */
+/* Print the normalised configuration (no secret values); one sandbox of it. */
 void sbgw_config_dump(const struct sbgw_config *cfg, FILE *out);
+void sbgw_sandbox_dump(const struct sbgw_sandbox *sb, FILE *out);
 
 /*
  * A sandbox added or replaced at run time (config.md "Run-time changes"):
@@ -240,6 +241,19 @@ void sbgw_config_dump(const struct sbgw_config *cfg, FILE *out);
 struct sbgw_sandbox *sbgw_config_parse_sandbox(const struct sbgw_config *running, const char *text,
 					       const char *origin, FILE *errors);
 void sbgw_sandbox_free(struct sbgw_sandbox *sb);
+
+/* A sandbox name as the file allows it: [a-z0-9][a-z0-9_-]{0,62}. */
+bool sbgw_sandbox_name_valid(const char *name);
+
+/*
+ * Reloads (compare.c): is b the same sandbox as a (every setting, secret
+ * values included, line numbers ignored)? Is the gateway section the same?
+ * Can b replace a running a, or what would need a restart (NULL: nothing)?
+ */
+bool sbgw_sandbox_equal(const struct sbgw_sandbox *a, const struct sbgw_sandbox *b);
+bool sbgw_gateway_equal(const struct sbgw_config *a, const struct sbgw_config *b);
+const char *sbgw_sandbox_restart_reason(const struct sbgw_sandbox *cur,
+					const struct sbgw_sandbox *next);
 
 /*
  * Addresses (semantics §7, deviation D9). Slot n of a pool is its n-th

@@ -228,6 +228,11 @@ static void dump_sandbox(FILE *out, const struct sbgw_sandbox *sb)
 		dump_secret(out, &sb->secrets[i]);
 }
 
+void sbgw_sandbox_dump(const struct sbgw_sandbox *sb, FILE *out)
+{
+	dump_sandbox(out, sb);
+}
+
 void sbgw_config_dump(const struct sbgw_config *cfg, FILE *out)
 {
 	fprintf(out, "configuration \"%s\"\n", CFG_Q(cfg->path));

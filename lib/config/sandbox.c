@@ -20,7 +20,7 @@ static const struct cfg_key sandbox_keys[] = {
 };
 
 /* [a-z0-9][a-z0-9_-]{0,62}: safe in file names, telemetry names and logs. */
-static bool valid_name(const char *s)
+bool sbgw_sandbox_name_valid(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -42,7 +42,7 @@ static void parse_name(struct cfg_ctx *ctx, const config_setting_t *s, struct sb
 {
 	const char *name = config_setting_get_string(s);
 
-	if (!valid_name(name)) {
+	if (!sbgw_sandbox_name_valid(name)) {
 		cfg_error(ctx, s, "invalid sandbox name \"%s\": must match [a-z0-9][a-z0-9_-]{0,62}",
 			  CFG_Q(name));
 		return;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -39,28 +40,45 @@ struct sbgw_sandbox_counters {
 	uint64_t from_guest_packets, from_guest_bytes;
 	uint64_t to_guest_packets, to_guest_bytes;
 	uint64_t flows_created;
+	uint64_t flows_revoked; /* denied by a policy swapped in after they started */
 	uint64_t drops[SBGW_DROP_COUNT];
-	uint64_t *rule_hits; /* egress: n_rules + 1 (last = default) */
 } __rte_cache_aligned;
+
+/*
+ * One generation of a sandbox's policy: what workers classify with and
+ * the per-rule hit counters that go with its rule numbers. A policy
+ * change at run time (live.c) publishes a new generation and frees the
+ * old one after every worker has passed a quiescent state.
+ */
+struct sbgw_policy_rt {
+	struct sbgw_policy_compiled *compiled;
+	unsigned int n_rules;
+	uint64_t *hits[SBGW_MAX_WORKERS]; /* per worker: n_rules + 1 (last = default) */
+};
 
 struct sbgw_port_counters {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t drops[SBGW_DROP_COUNT];
 } __rte_cache_aligned;
 
-/* A sandbox as the fast path sees it. Read-only once workers run. */
+/*
+ * A sandbox as the fast path sees it. Read-only once workers run, except
+ * policy (a new generation at run time) and the parts of *cfg that no
+ * worker reads (live.c).
+ */
 struct sbgw_sandbox_rt {
 	const struct sbgw_sandbox *cfg;
 	uint32_t index;
 	uint16_t port_id; /* SBGW_NO_PORT for "none" */
 	unsigned int worker;
-	struct sbgw_policy_compiled *policy;
+	struct sbgw_policy_rt *policy; /* replaced at run time: read with sbgw_sandbox_policy() */
 	struct rte_ether_addr gw_mac, guest_mac;
 	uint8_t gw4[4], guest4[4]; /* network order */
 	uint8_t gw6[16], guest6[16];
 	uint8_t gw6_ll[16]; /* fe80:: link-local derived from gw_mac, for ND and RA */
 	bool v4, v6;        /* families active */
 	bool is_host;       /* the host port, attached like a sandbox */
+	uint32_t changed_gen; /* the gateway's policy_gen when policy last changed */
 };
 
 /* The uplink's next hop, learnt by any worker, read by all. */
@@ -96,6 +114,11 @@ struct sbgw_worker {
 	struct sbgw_prof prof; /* per-stage cycles: -Dprofile=true, profile.h */
 #endif
 	uint64_t handed_off; /* uplink frames passed to the worker owning their flow */
+	/* Re-judging flows after a policy swap (datapath/revoke.c). */
+	uint32_t policy_gen;       /* the gateway's policy_gen the current sweep is for */
+	uint32_t swept_gen;        /* every flow has been judged by the policies of this gen */
+	uint32_t sweep_left;       /* flow table entries still to look at */
+	uint32_t sweep_cursor;
 	uint64_t next_advertisement; /* TSC of the next unsolicited router advertisement */
 } __rte_cache_aligned;
 
@@ -127,7 +150,19 @@ struct sbgw_dataplane {
 	struct sbgw_worker *workers;
 	uint64_t tsc_hz;
 	volatile bool stop;
+	/* Run-time changes (live.c): bumped after policies were swapped. */
+	uint32_t policy_gen;
+	pthread_mutex_t live_lock; /* telemetry's readers against freeing generations */
+	struct sbgw_retired *retired; /* waiting for the workers' grace period */
+	void (*idle)(void *arg);      /* more main-lcore work (the control socket) */
+	void *idle_arg;
 };
+
+/* The sandbox's current policy generation: load once per judgement. */
+static inline const struct sbgw_policy_rt *sbgw_sandbox_policy(const struct sbgw_sandbox_rt *sb)
+{
+	return __atomic_load_n(&sb->policy, __ATOMIC_ACQUIRE);
+}
 
 /*
  * The flow key of a parsed frame, with the ports the caller chose (an echo
@@ -184,6 +219,24 @@ bool sbgw_published_from_guest(struct sbgw_worker *w, const struct sbgw_sandbox_
 void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,
 	     struct rte_eth_dev_tx_buffer *buf, struct rte_mbuf *m, uint16_t mtu,
 	     uint64_t *drops);
+
+/*
+ * Policy swaps (datapath/revoke.c): re-judge a slice of this worker's
+ * flows against the sandboxes' current policies, and answer a segment of
+ * a revoked TCP flow (dir 0: from the guest, 1: from the uplink) with
+ * RSTs to both ends; true when m (turned into that RST) goes on to its
+ * destination through the caller's usual path, false when it was consumed.
+ */
+void sbgw_revalidate(struct sbgw_worker *w, uint64_t now);
+bool sbgw_revoked_segment(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			  struct rte_mbuf *m, const struct sbgw_pkt_info *info, unsigned int dir,
+			  uint64_t now);
+
+/* live.c: a new generation for compiled, hit counters for n_workers. */
+struct sbgw_policy_rt *sbgw_policy_rt_create(struct sbgw_policy_compiled *compiled,
+					     unsigned int n_workers);
+void sbgw_policy_rt_free(struct sbgw_policy_rt *p, unsigned int n_workers);
+void sbgw_live_free_retired(struct sbgw_dataplane *gw, bool all);
 
 int sbgw_worker_main(void *arg);
 int sbgw_telemetry_register(struct sbgw_dataplane *gw);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -24,6 +25,7 @@
 #include "runtime.h"
 #include "hostif.h"
 #include "link.h"
+#include "live.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -251,6 +253,21 @@ static void addr_bytes(const struct sbgw_addr *a, uint8_t *out)
 	}
 }
 
+/* The sandbox's first policy generation (live.c replaces it at run time). */
+static int attach_policy(struct sbgw_dataplane *gw, struct sbgw_sandbox_rt *sb,
+			 struct sbgw_policy_compiled *compiled, char *err, size_t errlen)
+{
+	if (compiled == NULL)
+		return errno != 0 ? -errno : -EINVAL;
+	sb->policy = sbgw_policy_rt_create(compiled, gw->n_workers);
+	if (sb->policy == NULL) {
+		sbgw_policy_free(compiled);
+		fail_msg(err, errlen, "sandbox %s: out of memory", sb->cfg->name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int setup_sandboxes(struct sbgw_dataplane *gw, char *err, size_t errlen)
 {
 	struct sbgw_config *cfg = gw->cfg;
@@ -280,9 +297,10 @@ static int setup_sandboxes(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		sb->v4 = sc->link.gw4.family == AF_INET;
 		/* A guest gets IPv6 only when the uplink can carry it (semantics §7). */
 		sb->v6 = sc->link.gw6.family == AF_INET6 && gw->uplink_v6;
-		sb->policy = sbgw_policy_compile(&sc->net.policy, sc->name, err, errlen);
-		if (sb->policy == NULL)
-			return -errno;
+		rc = attach_policy(gw, sb, sbgw_policy_compile(&sc->net.policy, sc->name, err, errlen),
+				   err, errlen);
+		if (rc < 0)
+			return rc;
 		if (!sc->link.nic_present || sc->port == NULL)
 			continue; /* Network.none(): no port at all (deviation D1) */
 		rc = find_port(sc->port, &sb->port_id, err, errlen);
@@ -331,10 +349,11 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	memset(&allow_all, 0, sizeof(allow_all));
 	if (sbgw_policy_preset(&allow_all, SBGW_PRESET_ALLOW_ALL) < 0)
 		return -ENOMEM;
-	sb->policy = sbgw_policy_compile(&allow_all, "host", err, errlen);
+	rc = attach_policy(gw, sb, sbgw_policy_compile(&allow_all, "host", err, errlen), err,
+			   errlen);
 	sbgw_policy_clear(&allow_all);
-	if (sb->policy == NULL)
-		return -errno;
+	if (rc < 0)
+		return rc;
 	gw->n_attached++;
 
 	rc = rte_eth_dev_info_get(gw->host_port, &info);
@@ -398,12 +417,12 @@ static int setup_dns(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		const struct sbgw_sandbox_rt *sb = &gw->sandboxes[i];
 		struct sbgw_dns_sandbox *d = &gw->dns_sandboxes[i];
 
-		if (sbgw_pins_set_policy(gw->pins, i, sb->policy) < 0) {
+		if (sbgw_pins_set_policy(gw->pins, i, sb->policy->compiled) < 0) {
 			fail_msg(err, errlen, "pin table: sandbox %s", sb->cfg->name);
 			return -ENOMEM;
 		}
 		d->cfg = sb->cfg;
-		d->compiled = sb->policy;
+		d->compiled = sb->policy->compiled;
 		memcpy(d->gw_mac, sb->gw_mac.addr_bytes, 6);
 		memcpy(d->guest_mac, sb->guest_mac.addr_bytes, 6);
 		d->v4 = sb->v4;
@@ -445,7 +464,7 @@ static int setup_publish(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < gw->n_sandboxes; i++) {
 		ps[i].cfg = gw->sandboxes[i].cfg;
-		ps[i].compiled = gw->sandboxes[i].policy;
+		ps[i].compiled = gw->sandboxes[i].policy->compiled;
 	}
 	memset(&pp, 0, sizeof(pp));
 	pp.n_sandboxes = gw->n_sandboxes;
@@ -566,11 +585,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		}
 		for (uint32_t s = 0; s < gw->n_attached; s++) {
 			struct sbgw_sandbox_rt *sb = &gw->sandboxes[s];
-			unsigned int n = sb->policy ? sbgw_policy_source(sb->policy)->n_rules : 0;
 
-			w->sb_counters[s].rule_hits = calloc(n + 1, sizeof(uint64_t));
-			if (w->sb_counters[s].rule_hits == NULL)
-				return -ENOMEM;
 			if (sb->worker != i || sb->port_id == SBGW_NO_PORT)
 				continue;
 			w->guest_txb[s] = txbuf_create(&w->guest_tx_dropped[s]);
@@ -656,6 +671,7 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	if (gw == NULL)
 		return NULL;
 	gw->cfg = cfg;
+	pthread_mutex_init(&gw->live_lock, NULL);
 	gw->uplink_port = SBGW_NO_PORT;
 	gw->host_port = SBGW_NO_PORT;
 	rc = build_eal_args(cfg, extra_argc, extra_argv, &a);
@@ -749,6 +765,16 @@ fail:
 	return NULL;
 }
 
+/* Main-lcore work besides DNS: deferred frees of swapped policies, the control socket. */
+static void main_lcore_idle(void *arg)
+{
+	struct sbgw_dataplane *gw = arg;
+
+	sbgw_live_poll(gw);
+	if (gw->idle != NULL)
+		gw->idle(gw->idle_arg);
+}
+
 int sbgw_dataplane_run(struct sbgw_dataplane *gw)
 {
 	unsigned int lcore, i = 0;
@@ -765,9 +791,16 @@ int sbgw_dataplane_run(struct sbgw_dataplane *gw)
 		fprintf(stderr, "sbgw: published ports: cannot start their thread\n");
 		gw->stop = true;
 	}
-	/* The main lcore is the slow-path core: it runs the DNS service. */
-	if (gw->dns != NULL)
+	/* The main lcore is the slow-path core: it runs the DNS service and the control socket. */
+	if (gw->dns != NULL) {
+		sbgw_dns_set_idle(gw->dns, main_lcore_idle, gw);
 		sbgw_dns_run(gw->dns, &gw->stop);
+	} else {
+		while (!gw->stop) {
+			main_lcore_idle(gw);
+			rte_delay_us_sleep(1000);
+		}
+	}
 	rte_eal_mp_wait_lcore();
 	sbgw_publish_stop(gw->publish);
 	return 0;
@@ -813,8 +846,6 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->dns_out);
 		}
-		for (uint32_t s = 0; w->sb_counters != NULL && s < gw->n_attached; s++)
-			free(w->sb_counters[s].rule_hits);
 		rte_free(w->sb_counters);
 		for (uint32_t s = 0; w->guest_txb != NULL && s < gw->n_attached; s++)
 			rte_free(w->guest_txb[s]);
@@ -829,19 +860,21 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 	for (uint32_t s = 0; gw->sandboxes != NULL && s < gw->n_attached; s++) {
 		if (!gw->sandboxes[s].is_host)
 			close_port(gw->sandboxes[s].port_id);
-		sbgw_policy_free(gw->sandboxes[s].policy);
+		sbgw_policy_rt_free(gw->sandboxes[s].policy, gw->n_workers);
 	}
 	if (eal_up) {
 		close_port(gw->uplink_port);
 		close_port(gw->host_port);
 	}
 	sbgw_publish_free(gw->publish);
+	sbgw_live_free_retired(gw, true); /* the workers have stopped */
 	sbgw_dns_free(gw->dns);
 	sbgw_pins_free(gw->pins);
 	free(gw->dns_sandboxes);
 	sbgw_policy_free(gw->floor);
 	free(gw->sandboxes);
 	free(gw->max_connections);
+	pthread_mutex_destroy(&gw->live_lock);
 	rte_free(gw->workers);
 	rte_mempool_free(gw->pool);
 	rte_mempool_free(gw->indirect_pool);

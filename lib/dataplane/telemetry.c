@@ -106,6 +106,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	struct sbgw_dataplane *gw = telemetry_gw;
 	struct sbgw_sandbox_counters sum;
 	const struct sbgw_sandbox_rt *sb = NULL;
+	const struct sbgw_policy_rt *policy;
 	struct rte_tel_data *hits;
 	uint64_t connections = 0;
 	unsigned int n_rules;
@@ -117,19 +118,23 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 			sb = &gw->sandboxes[i];
 	if (sb == NULL)
 		return -EINVAL;
-	n_rules = sbgw_policy_source(sb->policy)->n_rules;
 	hits = rte_tel_data_alloc();
 	if (hits == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_array(hits, RTE_TEL_U64_VAL);
 	memset(&sum, 0, sizeof(sum));
+	/* The main lcore may swap the policy (live.c): it frees generations under this lock. */
+	pthread_mutex_lock(&gw->live_lock);
+	policy = sbgw_sandbox_policy(sb);
+	n_rules = policy->n_rules;
 	for (unsigned int r = 0; r <= n_rules && r < RULES_SHOWN; r++) {
 		uint64_t h = 0;
 
 		for (unsigned int w = 0; w < gw->n_workers; w++)
-			h += gw->workers[w].sb_counters[sb->index].rule_hits[r];
+			h += policy->hits[w][r];
 		rte_tel_data_add_array_u64(hits, h);
 	}
+	pthread_mutex_unlock(&gw->live_lock);
 	for (unsigned int w = 0; w < gw->n_workers; w++) {
 		const struct sbgw_sandbox_counters *c = &gw->workers[w].sb_counters[sb->index];
 
@@ -138,6 +143,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 		sum.to_guest_packets += c->to_guest_packets;
 		sum.to_guest_bytes += c->to_guest_bytes;
 		sum.flows_created += c->flows_created;
+		sum.flows_revoked += c->flows_revoked;
 		for (unsigned int r = 0; r < SBGW_DROP_COUNT; r++)
 			sum.drops[r] += c->drops[r];
 		connections += sbgw_flow_connections(gw->workers[w].flows, sb->index);
@@ -149,6 +155,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "to_guest_packets", sum.to_guest_packets);
 	rte_tel_data_add_dict_u64(d, "to_guest_bytes", sum.to_guest_bytes);
 	rte_tel_data_add_dict_u64(d, "flows_created", sum.flows_created);
+	rte_tel_data_add_dict_u64(d, "flows_revoked", sum.flows_revoked);
 	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
 	add_drops(d, sum.drops);
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);

@@ -110,6 +110,10 @@ int sbgw_worker_main(void *arg)
 				sbgw_guest_tx(w, &gw->sandboxes[pkts[i]->hash.usr], pkts[i]);
 			got += n;
 		}
+		/* Policies swapped at run time: re-judge a slice of the flows (revoke.c). */
+		if (unlikely(w->sweep_left > 0 ||
+			     __atomic_load_n(&gw->policy_gen, __ATOMIC_RELAXED) != w->policy_gen))
+			sbgw_revalidate(w, start);
 		if (gw->pins != NULL)
 			sbgw_pins_quiescent(gw->pins, w->index);
 		if (start >= w->next_advertisement) {

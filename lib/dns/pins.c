@@ -335,3 +335,8 @@ void sbgw_pins_free(struct sbgw_pins *pins)
 	rte_free(pins->sb);
 	rte_free(pins);
 }
+
+struct rte_rcu_qsbr *sbgw_pins_qsbr(struct sbgw_pins *pins)
+{
+	return pins->qsbr;
+}

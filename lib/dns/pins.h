@@ -40,6 +40,7 @@
 #include "policy.h"
 
 struct sbgw_pins;
+struct rte_rcu_qsbr;
 
 /* Addresses kept per (sandbox, name, family); further ones are not pinned. */
 #define SBGW_PINS_ADDRS_MAX 32
@@ -118,6 +119,13 @@ int sbgw_pins_reader_unregister(struct sbgw_pins *pins, unsigned int reader);
 bool sbgw_pins_any_name(const struct sbgw_pins *pins, uint32_t sandbox,
 			const struct sbgw_addr *addr, uint64_t now,
 			bool (*match)(const char *name, const void *arg), const void *arg);
+
+/*
+ * The readers' quiescent-state variable, for other structures the workers
+ * read and the main lcore replaces (policies swapped at run time): they
+ * share the workers' one report per loop. Main lcore only.
+ */
+struct rte_rcu_qsbr *sbgw_pins_qsbr(struct sbgw_pins *pins);
 
 /* Counts for telemetry. */
 void sbgw_pins_stats(const struct sbgw_pins *pins, uint32_t *names, uint32_t *addrs);

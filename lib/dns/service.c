@@ -119,6 +119,8 @@ struct sbgw_dns {
 	uint32_t *active, n_active;  /* pending slots in use, in no order */
 	struct timing *timing;
 	uint64_t tick_tsc, idle_tsc;
+	void (*idle)(void *arg); /* other main-lcore work, once per loop */
+	void *idle_arg;
 };
 
 static void on_answer(void *arg, uint32_t cookie, const uint8_t *wire, size_t len);
@@ -148,31 +150,42 @@ static int resolve_nameserver(const struct sbgw_nameserver *ns, struct upstream 
 	return 0;
 }
 
-static int setup_upstreams(struct sbgw_dns *svc, uint32_t i, char *err, size_t errlen)
-{
-	const struct sbgw_sandbox *sc = svc->p.sandboxes[i].cfg;
-	const struct sbgw_nameservers *ns = &sc->net.dns.nameservers;
-	struct sandbox_state *s = &svc->sb[i];
+/*
+ * A sandbox's resolved DNS settings: its nameservers (or the gateway's),
+ * timeout and rebind protection. Resolved before they replace the running
+ * ones, so that a run-time change that cannot resolve changes nothing.
+ */
+struct sbgw_dns_settings {
+	struct upstream *ups;
+	unsigned int n_ups;
+	uint32_t timeout_ms;
+	bool rebind;
+};
 
+static int resolve_settings(const struct sbgw_config *cfg, const struct sbgw_sandbox *sc,
+			    struct sbgw_dns_settings *out, char *err, size_t errlen)
+{
+	const struct sbgw_nameservers *ns = &sc->net.dns.nameservers;
+
+	memset(out, 0, sizeof(*out));
 	if (ns->n == 0)
-		ns = &svc->p.cfg->gw.dns_nameservers;
-	s->timeout_ms = sc->net.dns.query_timeout_ms;
-	s->rebind = sc->net.dns.rebind_protection;
-	s->ups = calloc(ns->n ? ns->n : 1, sizeof(*s->ups));
-	if (s->ups == NULL)
+		ns = &cfg->gw.dns_nameservers;
+	out->timeout_ms = sc->net.dns.query_timeout_ms;
+	out->rebind = sc->net.dns.rebind_protection;
+	out->ups = calloc(ns->n ? ns->n : 1, sizeof(*out->ups));
+	if (out->ups == NULL)
 		return -ENOMEM;
 	for (unsigned int k = 0; k < ns->n; k++) {
 		/* Unresolvable host names are skipped; an error only if none resolve. */
-		if (resolve_nameserver(&ns->v[k], &s->ups[s->n_ups]) == 0)
-			s->n_ups++;
+		if (resolve_nameserver(&ns->v[k], &out->ups[out->n_ups]) == 0)
+			out->n_ups++;
 	}
-	if (ns->n > 0 && s->n_ups == 0) {
+	if (ns->n > 0 && out->n_ups == 0) {
 		snprintf(err, errlen, "sandbox %s: none of its nameservers resolves", sc->name);
+		free(out->ups);
+		out->ups = NULL;
 		return -ENOENT;
 	}
-	if (ns->n == 0)
-		DNS_LOG(WARNING, "sandbox %s: no nameservers configured; forwarded queries get SERVFAIL",
-			sc->name);
 	return 0;
 }
 
@@ -200,6 +213,72 @@ static int setup_wakeup(struct sbgw_dns *svc, char *err, size_t errlen)
 		return -errno;
 	}
 	return 0;
+}
+
+static void apply_settings(struct sandbox_state *s, struct sbgw_dns_settings *d)
+{
+	free(s->ups);
+	s->ups = d->ups;
+	s->n_ups = d->n_ups;
+	s->timeout_ms = d->timeout_ms;
+	s->rebind = d->rebind;
+	d->ups = NULL;
+}
+
+static int setup_upstreams(struct sbgw_dns *svc, uint32_t i, char *err, size_t errlen)
+{
+	struct sbgw_dns_settings d;
+	int rc;
+
+	rc = resolve_settings(svc->p.cfg, svc->p.sandboxes[i].cfg, &d, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (d.n_ups == 0)
+		DNS_LOG(WARNING, "sandbox %s: no nameservers configured; forwarded queries get SERVFAIL",
+			svc->p.sandboxes[i].cfg->name);
+	apply_settings(&svc->sb[i], &d);
+	return 0;
+}
+
+struct sbgw_dns_settings *sbgw_dns_settings_prepare(const struct sbgw_dns *svc,
+						    const struct sbgw_sandbox *sc, char *err,
+						    size_t errlen)
+{
+	struct sbgw_dns_settings *d = calloc(1, sizeof(*d));
+	int rc;
+
+	if (d == NULL)
+		return NULL;
+	rc = resolve_settings(svc->p.cfg, sc, d, err, errlen);
+	if (rc < 0) {
+		free(d);
+		errno = -rc;
+		return NULL;
+	}
+	return d;
+}
+
+void sbgw_dns_settings_commit(struct sbgw_dns *svc, uint32_t sandbox,
+			      struct sbgw_dns_settings *d)
+{
+	/* Queries in flight keep their copy of the upstream they were sent to. */
+	if (sandbox < svc->p.n_sandboxes)
+		apply_settings(&svc->sb[sandbox], d);
+	sbgw_dns_settings_free(d);
+}
+
+void sbgw_dns_settings_free(struct sbgw_dns_settings *d)
+{
+	if (d == NULL)
+		return;
+	free(d->ups);
+	free(d);
+}
+
+void sbgw_dns_set_idle(struct sbgw_dns *svc, void (*fn)(void *arg), void *arg)
+{
+	svc->idle = fn;
+	svc->idle_arg = arg;
 }
 
 struct sbgw_dns *sbgw_dns_create(const struct sbgw_dns_params *p, char *err, size_t errlen)
@@ -941,6 +1020,8 @@ void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
 			next_tick = now + svc->tick_tsc;
 		}
 		sbgw_dns_chans_reap(svc->chans, now, svc->idle_tsc, tick);
+		if (svc->idle != NULL)
+			svc->idle(svc->idle_arg);
 	}
 }
 

@@ -74,6 +74,27 @@ bool sbgw_dns_submit(struct sbgw_dns *svc, uint32_t sandbox, struct rte_mbuf *m)
 /* The service's loop; returns when *stop is true. */
 void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop);
 
+/*
+ * Run-time changes (main lcore): resolve a sandbox's new DNS settings
+ * (nameservers, timeout, rebind protection) without touching the running
+ * ones, then swap them in. prepare returns NULL with errno and a message
+ * when none of its nameservers resolves. The sandbox's struct
+ * sbgw_dns_sandbox (cfg, compiled) is the caller's to update.
+ */
+struct sbgw_dns_settings;
+struct sbgw_dns_settings *sbgw_dns_settings_prepare(const struct sbgw_dns *svc,
+						    const struct sbgw_sandbox *sc, char *err,
+						    size_t errlen);
+void sbgw_dns_settings_commit(struct sbgw_dns *svc, uint32_t sandbox,
+			      struct sbgw_dns_settings *d);
+void sbgw_dns_settings_free(struct sbgw_dns_settings *d);
+
+/*
+ * Other work of the main lcore (the control socket), called once per
+ * loop; it must not block (the loop sleeps at most a millisecond in epoll).
+ */
+void sbgw_dns_set_idle(struct sbgw_dns *svc, void (*fn)(void *arg), void *arg);
+
 const struct sbgw_dns_counters *sbgw_dns_sandbox_counters(const struct sbgw_dns *svc,
 							  uint32_t sandbox);
 

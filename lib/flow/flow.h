@@ -66,6 +66,7 @@ enum sbgw_tcp_state {
 	SBGW_TCP_FIN_WAIT,  /* one side closed */
 	SBGW_TCP_CLOSING,   /* both sides closed: TIME-WAIT-like linger */
 	SBGW_TCP_CLOSED,    /* RST seen */
+	SBGW_TCP_REVOKED,   /* a new policy denies it: every segment is answered with RSTs */
 };
 
 /*
@@ -227,5 +228,23 @@ unsigned int sbgw_flow_expire_paced(struct sbgw_flow_table *t, uint64_t now, uin
 uint32_t sbgw_flow_count(const struct sbgw_flow_table *t);
 uint32_t sbgw_flow_connections(const struct sbgw_flow_table *t, uint32_t sandbox);
 const struct sbgw_flow_counters *sbgw_flow_table_counters(const struct sbgw_flow_table *t);
+
+/*
+ * Run-time changes (walk.c). sbgw_flow_walk() visits up to budget entries
+ * from *cursor (wrapping; the cursor is left after the last one) and calls
+ * fn for each live flow; fn may delete the flow it is given. Owning worker
+ * only. sbgw_flow_snapshot() copies up to max live flows of sandbox from
+ * another thread: entries are never freed while the table exists, and one
+ * changed under the copy may be skipped (a best-effort view for operators).
+ * sbgw_flow_set_max_connections() may be called from any thread; the
+ * worker sees the new cap at its next flow creation.
+ */
+typedef void (*sbgw_flow_visit_fn)(struct sbgw_flow_table *t, struct sbgw_flow *f, void *arg);
+uint32_t sbgw_flow_capacity(const struct sbgw_flow_table *t);
+uint32_t sbgw_flow_walk(struct sbgw_flow_table *t, uint32_t *cursor, uint32_t budget,
+			sbgw_flow_visit_fn fn, void *arg);
+unsigned int sbgw_flow_snapshot(const struct sbgw_flow_table *t, uint32_t sandbox,
+				struct sbgw_flow *out, unsigned int max);
+void sbgw_flow_set_max_connections(struct sbgw_flow_table *t, uint32_t sandbox, uint32_t max);
 
 #endif

@@ -192,6 +192,7 @@ gateway = {
 		next_hop6 = "2001:db8:1::1";
 	};
 	flows = 65536;
+	control = { socket = "$E2E_TMP/control.sock"; };
 $host_line
 ${E2E_GATEWAY_EXTRA:-}
 };

@@ -40,7 +40,8 @@
 	X(DNS_QUEUE_FULL, "dns_queue_full")                                                      \
 	X(DNS_PORT_BLOCKED, "dns_port_blocked")                                                  \
 	X(ALLOC, "mbuf_alloc_failed")                                                            \
-	X(HANDOFF_FULL, "handoff_ring_full")
+	X(HANDOFF_FULL, "handoff_ring_full")                                                     \
+	X(REVOKED, "policy_revoked")
 
 #define SBGW_DROP_ENUM(e, s) SBGW_DROP_##e,
 enum sbgw_drop {

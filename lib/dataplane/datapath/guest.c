@@ -154,6 +154,7 @@ static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		    const struct sbgw_pkt_info *info, const uint8_t *dst, int32_t *rule,
 		    enum sbgw_drop *reason)
 {
+	const struct sbgw_policy_rt *policy;
 	struct sbgw_policy_packet pkt;
 	struct sbgw_verdict v;
 
@@ -171,10 +172,10 @@ static bool allowed(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	pkt.ip_proto = info->proto;
 	pkt.port = (info->proto == IPPROTO_TCP || info->proto == IPPROTO_UDP) ? info->dport : 0;
 	sbgw_addr_normalise(&pkt.addr);
-	v = judge(w, sb, sb->policy, &pkt);
+	policy = sbgw_sandbox_policy(sb); /* one generation for verdict and counter */
+	v = judge(w, sb, policy->compiled, &pkt);
 	*rule = v.rule;
-	w->sb_counters[sb->index].rule_hits[v.rule < 0 ? sbgw_policy_source(sb->policy)->n_rules
-						       : (unsigned int)v.rule]++;
+	policy->hits[w->index][v.rule < 0 ? policy->n_rules : (unsigned int)v.rule]++;
 	if (v.action != SBGW_ACTION_ALLOW) {
 		*reason = SBGW_DROP_ACL_DENY;
 		return false;
@@ -352,8 +353,13 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 	f->last_seen = now;
 	f->packets[0]++;
 	f->bytes[0] += rte_pktmbuf_pkt_len(m);
-	if (info->proto == IPPROTO_TCP)
+	/* A policy swapped in since denies this connection (revoke.c). */
+	if (unlikely(f->tcp_state == SBGW_TCP_REVOKED)) {
+		if (!sbgw_revoked_segment(w, sb, m, info, 0, now))
+			return;
+	} else if (info->proto == IPPROTO_TCP) {
 		sbgw_flow_track_tcp(f, 0, info->tcp_flags, now);
+	}
 	if (!sbgw_rewrite_ttl(frame, info)) {
 		count_drop(w, sb, m, SBGW_DROP_TTL);
 		return;

@@ -251,8 +251,13 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	f->last_seen = now;
 	f->packets[1]++;
 	f->bytes[1] += rte_pktmbuf_pkt_len(m);
-	if (info->proto == IPPROTO_TCP)
+	/* A policy swapped in since denies this connection (revoke.c). */
+	if (unlikely(f->tcp_state == SBGW_TCP_REVOKED)) {
+		if (!sbgw_revoked_segment(w, sb, m, info, 1, now))
+			return;
+	} else if (info->proto == IPPROTO_TCP) {
 		sbgw_flow_track_tcp(f, 1, info->tcp_flags, now);
+	}
 	if (!sbgw_rewrite_ttl(frame, info)) {
 		count_drop(w, m, SBGW_DROP_TTL);
 		return;
