@@ -25,6 +25,8 @@
 #include "pins.h"
 #include "policy.h"
 #include "profile.h"
+#include "redirect.h"
+#include "relay.h"
 #include "service.h"
 
 #define SBGW_BURST 32
@@ -113,6 +115,8 @@ struct sbgw_dataplane {
 	struct sbgw_pins *pins;             /* DNS answers, for domain rules */
 	struct sbgw_dns *dns;               /* the interceptor, on the main lcore */
 	struct sbgw_dns_sandbox *dns_sandboxes;
+	struct sbgw_redirect *redirect;     /* relayed TCP's original destinations; NULL: no relay */
+	struct sbgw_relay *relay;           /* on the main lcore, beside the DNS service */
 	uint32_t *max_connections; /* per sandbox, read by the flow tables */
 	uint32_t n_sandboxes; /* configured sandboxes: sandboxes[0..n_sandboxes) */
 	uint32_t n_attached;  /* plus the host port, when there is one, at [n_sandboxes] */
@@ -168,6 +172,18 @@ void sbgw_guest_tx(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, stru
 void sbgw_tx(struct sbgw_worker *w, uint16_t port, uint16_t queue,
 	     struct rte_eth_dev_tx_buffer *buf, struct rte_mbuf *m, uint16_t mtu,
 	     uint64_t *drops);
+
+/*
+ * The PROXY verdict (datapath/redirect.c): send a guest's TCP segment to
+ * the relay through the host port, recording its original destination on
+ * a SYN. SBGW_DROP_NONE when taken; else the reason to refuse it.
+ */
+enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+				   struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+				   uint8_t kind, int32_t rule, uint64_t now);
+/* A segment from the host kernel to a guest: the relay's, turned back? true when taken. */
+bool sbgw_redirect_reply(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
+			 struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now);
 
 int sbgw_worker_main(void *arg);
 int sbgw_telemetry_register(struct sbgw_dataplane *gw);

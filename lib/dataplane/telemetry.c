@@ -8,6 +8,8 @@
  *                             reason, hits per policy rule (last = default)
  *   /sbgw/uplink              the uplink's packets, bytes and drops
  *   /sbgw/workers             per worker: busy cycles, packets, live flows
+ *   /sbgw/relay               the TCP relay: connections, DNS queries, host
+ *                             services, bytes, and the redirect table's live entries
  *
  * Workers own their counters and never synchronise them; a reader sums
  * the workers' copies, so a figure may be a burst behind, never torn
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -188,6 +191,36 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+/* The relay's counters are written by the slow core alone; read as they are. */
+static int cmd_relay(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dataplane *gw = telemetry_gw;
+	const struct sbgw_relay_counters *c;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (gw->relay == NULL)
+		return 0;
+	c = sbgw_relay_counters(gw->relay);
+	rte_tel_data_add_dict_u64(d, "accepted", c->accepted);
+	rte_tel_data_add_dict_u64(d, "active", c->active);
+	rte_tel_data_add_dict_u64(d, "closed", c->closed);
+	rte_tel_data_add_dict_u64(d, "no_redirect", c->no_redirect);
+	rte_tel_data_add_dict_u64(d, "over_capacity", c->over_capacity);
+	rte_tel_data_add_dict_u64(d, "dns_queries", c->dns_queries);
+	rte_tel_data_add_dict_u64(d, "dns_busy", c->dns_busy);
+	rte_tel_data_add_dict_u64(d, "host_connected", c->host_connected);
+	rte_tel_data_add_dict_u64(d, "host_refused", c->host_refused);
+	rte_tel_data_add_dict_u64(d, "host_fallback", c->host_fallback);
+	rte_tel_data_add_dict_u64(d, "timeouts", c->timeouts);
+	rte_tel_data_add_dict_u64(d, "bytes_to_guest", c->bytes_to_guest);
+	rte_tel_data_add_dict_u64(d, "bytes_from_guest", c->bytes_from_guest);
+	rte_tel_data_add_dict_u64(d, "redirect_live",
+				  sbgw_redirect_live(gw->redirect, rte_rdtsc()));
+	return 0;
+}
+
 int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 {
 	int rc = 0;
@@ -201,5 +234,7 @@ int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 					 "Uplink counters. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbgw/workers", cmd_workers,
 					 "Worker lcores: cycles, packets, flows. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/relay", cmd_relay,
+					 "TCP relay counters. No parameters");
 	return rc < 0 ? -EINVAL : 0;
 }

@@ -76,6 +76,15 @@ struct pending {
 	uint8_t family;
 	uint8_t guest_ip[16], resolver_ip[16];
 	uint16_t guest_port;
+	/* A query from a DNS-over-TCP connection: TCP upstream, answer to reply(). */
+	bool tcp;
+	bool replied;
+	bool tcp_sent; /* the query went out on the upstream connection */
+	sbgw_dns_reply_fn reply;
+	void *reply_ctx;
+	uint64_t reply_token;
+	size_t tcp_have; /* bytes of tcp_buf received from the upstream */
+	uint8_t tcp_buf[2 + SBGW_DNS_MAX_MESSAGE];
 };
 
 struct sbgw_dns {
@@ -84,7 +93,7 @@ struct sbgw_dns {
 	int epfd;
 	struct sandbox_state *sb;
 	struct pending *pend;
-	uint64_t tick_tsc;
+	uint64_t tick_tsc, next_tick;
 };
 
 static int resolve_nameserver(const struct sbgw_nameserver *ns, struct upstream *u)
@@ -256,7 +265,7 @@ static int append_data(struct rte_mempool *pool, struct rte_mbuf *m, const uint8
  * A frame from the resolver the guest addressed back to the guest, with
  * msg as the UDP payload, queued for the worker owning the guest's port.
  */
-static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const uint8_t *msg,
+static void send_to_guest(struct sbgw_dns *svc, struct pending *pq, const uint8_t *msg,
 			  size_t len)
 {
 	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
@@ -269,6 +278,12 @@ static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const 
 	struct rte_mbuf *m;
 	uint32_t sum;
 
+	if (pq->reply != NULL) { /* DNS over TCP: the relay frames and sends it */
+		if (!pq->replied)
+			pq->reply(pq->reply_ctx, pq->reply_token, msg, len);
+		pq->replied = true;
+		return;
+	}
 	memcpy(hdr, sb->guest_mac, 6);
 	memcpy(hdr + 6, sb->gw_mac, 6);
 	hdr[12] = v4 ? 0x08 : 0x86;
@@ -334,14 +349,15 @@ static void log_decision(struct sbgw_dns *svc, const struct pending *pq, const c
 	char type[16], rule[16];
 	double ms = (double)(rte_rdtsc() - pq->start) * 1000.0 / (double)svc->p.tsc_hz;
 
-	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f",
+	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f%s",
 		svc->p.sandboxes[pq->sandbox].cfg->name, pq->q.name[0] ? pq->q.name : ".",
 		sbgw_dns_type_name(pq->q.qtype, type, sizeof(type)), verdict,
-		verdict_rule(pq->rule, rule, sizeof(rule)), upstream, sbgw_dns_rcode_name(rcode), ms);
+		verdict_rule(pq->rule, rule, sizeof(rule)), upstream, sbgw_dns_rcode_name(rcode), ms,
+		pq->tcp ? " transport=tcp" : "");
 }
 
 /* Answer from the gateway itself: a synthesised rcode. */
-static void answer_rcode(struct sbgw_dns *svc, const struct pending *pq, uint8_t rcode,
+static void answer_rcode(struct sbgw_dns *svc, struct pending *pq, uint8_t rcode,
 			 const char *verdict)
 {
 	uint8_t out[SBGW_DNS_MAX_MESSAGE];
@@ -362,6 +378,10 @@ static void release(struct sbgw_dns *svc, struct pending *pq)
 	}
 	if (pq->used)
 		svc->sb[pq->sandbox].in_flight--;
+	/* Every TCP query hears back, if only that there is no answer (§3.2 step 1). */
+	if (pq->used && pq->reply != NULL && !pq->replied)
+		pq->reply(pq->reply_ctx, pq->reply_token, NULL, 0);
+	pq->replied = true;
 	pq->fd = -1;
 	pq->used = false;
 }
@@ -374,6 +394,72 @@ static uint16_t random_id(void)
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
 		id = (uint16_t)rte_rand();
 	return id;
+}
+
+/*
+ * A TCP query goes to the upstream over TCP (semantics §3.3): connect
+ * without blocking, send the length-prefixed query once writable
+ * (tcp_send), read the length-prefixed answer (tcp_receive). The deadline
+ * covers connect and query alike.
+ */
+static int dial_tcp(struct sbgw_dns *svc, struct pending *pq)
+{
+	const struct sandbox_state *s = &svc->sb[pq->sandbox];
+	struct epoll_event ev;
+	int fd;
+
+	fd = socket(pq->up.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	pq->id = random_id();
+	pq->tcp_sent = false;
+	pq->tcp_have = 0;
+	if (connect(fd, (struct sockaddr *)&pq->up.sa, pq->up.len) < 0 && errno != EINPROGRESS) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLOUT;
+	ev.data.u32 = (uint32_t)(pq - svc->pend);
+	if (epoll_ctl(svc->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	pq->fd = fd;
+	pq->deadline = rte_rdtsc() + svc->p.tsc_hz / 1000 * s->timeout_ms;
+	return 0;
+}
+
+/* The connection is up: the query, in one write (it is far below any socket buffer). */
+static int tcp_send(struct sbgw_dns *svc, struct pending *pq)
+{
+	uint8_t wire[2 + SBGW_DNS_MAX_MESSAGE];
+	struct epoll_event ev;
+	size_t n;
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (getsockopt(pq->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
+		return -(err ? err : errno);
+	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, pq->id, wire + 2,
+				    sizeof(wire) - 2);
+	if (n == 0)
+		return -EINVAL;
+	wire[0] = (uint8_t)(n >> 8);
+	wire[1] = (uint8_t)n;
+	if (send(pq->fd, wire, n + 2, MSG_NOSIGNAL) != (ssize_t)(n + 2))
+		return -EIO;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = (uint32_t)(pq - svc->pend);
+	if (epoll_ctl(svc->epfd, EPOLL_CTL_MOD, pq->fd, &ev) < 0)
+		return -errno;
+	pq->tcp_sent = true;
+	return 0;
 }
 
 /* Send the query to pq->up on a fresh socket. 0 or -errno (try the next one). */
@@ -390,6 +476,8 @@ static int dial(struct sbgw_dns *svc, struct pending *pq)
 		close(pq->fd);
 		pq->fd = -1;
 	}
+	if (pq->tcp)
+		return dial_tcp(svc, pq);
 	fd = socket(pq->up.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -481,7 +569,8 @@ static void upstream_answered(struct sbgw_dns *svc, struct pending *pq, const ui
 	limited = pq->q;
 	if (pq->family == AF_INET6 && limited.udp_size > IPV6_MTU_PAYLOAD)
 		limited.udp_size = IPV6_MTU_PAYLOAD;
-	n = sbgw_dns_finish(wire, len, &limited, true, out, sizeof(out));
+	/* Over TCP the whole answer goes back: truncation is UDP's (§3.2 step 8). */
+	n = sbgw_dns_finish(wire, len, &limited, !pq->tcp, out, sizeof(out));
 	if (n == 0) {
 		answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-bad-answer");
 		return;
@@ -533,7 +622,7 @@ static bool direct_path_allowed(struct sbgw_dns *svc, const struct pending *pq, 
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.addr = to_addr(pq->resolver_ip, pq->family);
-	pkt.ip_proto = IPPROTO_UDP;
+	pkt.ip_proto = pq->tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	pkt.port = DNS_PORT;
 	v = sbgw_policy_evaluate(sb->compiled, SBGW_EGRESS, &pkt, &sb->cfg->host, NULL);
 	*rule = v.rule;
@@ -598,6 +687,8 @@ static void start_forward(struct sbgw_dns *svc, struct pending *pq)
 	next_upstream(svc, pq);
 }
 
+static void run_pipeline(struct sbgw_dns *svc, struct pending *pq);
+
 static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 {
 	if (svc->sb[sandbox].in_flight >= SANDBOX_PENDING_MAX)
@@ -611,6 +702,9 @@ static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 			pq->fd = -1;
 			pq->sandbox = sandbox;
 			pq->rule = -1;
+			pq->tcp_have = 0;
+			pq->tcp = pq->tcp_sent = pq->replied = false;
+			pq->reply = NULL;
 			svc->sb[sandbox].in_flight++;
 			return pq;
 		}
@@ -622,16 +716,11 @@ static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 {
 	uint32_t sandbox = m->hash.usr;
-	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[sandbox];
 	struct sandbox_state *s = &svc->sb[sandbox];
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct sbgw_pkt_info info;
 	struct pending *pq;
-	enum sbgw_dns_parse_result pr;
-	struct sbgw_verdict v;
-	uint8_t out[SBGW_DNS_MAX_MESSAGE];
 	const uint8_t *ip;
-	size_t n;
 
 	s->c.queries++;
 	/* The worker parsed this frame already; a failure here is a bug, counted anyway. */
@@ -668,6 +757,50 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 			memcpy(pq->guest_wire, data, pq->guest_len);
 	}
 	rte_pktmbuf_free(m);
+	run_pipeline(svc, pq);
+}
+
+int sbgw_dns_query_tcp(struct sbgw_dns *svc, const struct sbgw_dns_tcp_query *q,
+		       sbgw_dns_reply_fn reply, void *ctx, uint64_t token)
+{
+	size_t alen = q->family == AF_INET ? 4 : 16;
+	struct pending *pq;
+
+	if (q->sandbox >= svc->p.n_sandboxes)
+		return -EINVAL;
+	svc->sb[q->sandbox].c.queries++;
+	pq = grab(svc, q->sandbox);
+	if (pq == NULL) {
+		svc->sb[q->sandbox].c.queue_full++;
+		return -EBUSY;
+	}
+	pq->start = rte_rdtsc();
+	pq->tcp = true;
+	pq->reply = reply;
+	pq->reply_ctx = ctx;
+	pq->reply_token = token;
+	pq->family = q->family;
+	memcpy(pq->guest_ip, q->guest_ip, alen);
+	memcpy(pq->resolver_ip, q->resolver_ip, alen);
+	pq->guest_port = q->guest_port;
+	/* Longer than any message we accept: parsed as empty, i.e. malformed. */
+	pq->guest_len = q->len <= sizeof(pq->guest_wire) ? q->len : 0;
+	memcpy(pq->guest_wire, q->wire, pq->guest_len);
+	run_pipeline(svc, pq);
+	return 0;
+}
+
+/* §3.2 steps 1–5 for a query of either transport. */
+static void run_pipeline(struct sbgw_dns *svc, struct pending *pq)
+{
+	uint32_t sandbox = pq->sandbox;
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[sandbox];
+	struct sandbox_state *s = &svc->sb[sandbox];
+	enum sbgw_dns_parse_result pr;
+	struct sbgw_verdict v;
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	enum sbgw_dns_transport t = pq->tcp ? SBGW_DNS_TCP : SBGW_DNS_UDP;
+	size_t n;
 
 	pr = sbgw_dns_parse_query(pq->guest_wire, pq->guest_len, &pq->q);
 	if (pr == SBGW_DNS_QUERY_MALFORMED) {
@@ -682,10 +815,10 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 		return;
 	}
 	/* Step 2: the name, judged by the policy (and the floor). */
-	v = sbgw_policy_judge_dns(&sb->cfg->net.policy, pq->q.name, SBGW_DNS_UDP);
+	v = sbgw_policy_judge_dns(&sb->cfg->net.policy, pq->q.name, t);
 	pq->rule = v.rule;
 	if (v.action == SBGW_ACTION_ALLOW && svc->p.floor != NULL)
-		v = sbgw_policy_judge_dns(svc->p.floor, pq->q.name, SBGW_DNS_UDP);
+		v = sbgw_policy_judge_dns(svc->p.floor, pq->q.name, t);
 	if (v.action != SBGW_ACTION_ALLOW) {
 		s->c.denied++;
 		answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-policy");
@@ -720,9 +853,60 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 	start_forward(svc, pq);
 }
 
+/* The upstream connection of a TCP query has news: writable, an answer, or an error. */
+static void tcp_event(struct sbgw_dns *svc, struct pending *pq)
+{
+	size_t want;
+	ssize_t n;
+
+	if (!pq->tcp_sent) {
+		if (tcp_send(svc, pq) < 0) {
+			svc->sb[pq->sandbox].c.upstream_errors++;
+			next_upstream(svc, pq);
+		}
+		return;
+	}
+	for (;;) {
+		want = 2;
+		if (pq->tcp_have >= 2) {
+			size_t mlen = (size_t)pq->tcp_buf[0] << 8 | pq->tcp_buf[1];
+
+			if (mlen == 0 || mlen > SBGW_DNS_MAX_MESSAGE) { /* unusable */
+				svc->sb[pq->sandbox].c.upstream_errors++;
+				next_upstream(svc, pq);
+				return;
+			}
+			want = 2 + mlen;
+			if (pq->tcp_have == want)
+				break;
+		}
+		n = recv(pq->fd, pq->tcp_buf + pq->tcp_have, want - pq->tcp_have, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) { /* reset, refused, or closed before the answer */
+			svc->sb[pq->sandbox].c.upstream_errors++;
+			next_upstream(svc, pq);
+			return;
+		}
+		pq->tcp_have += (size_t)n;
+	}
+	if (!sbgw_dns_answers(pq->tcp_buf + 2, pq->tcp_have - 2, pq->id, &pq->q)) {
+		svc->sb[pq->sandbox].c.upstream_errors++;
+		next_upstream(svc, pq);
+		return;
+	}
+	upstream_answered(svc, pq, pq->tcp_buf + 2, pq->tcp_have - 2);
+	release(svc, pq);
+}
+
 static void drain_socket(struct sbgw_dns *svc, struct pending *pq)
 {
 	uint8_t wire[SBGW_DNS_MAX_MESSAGE];
+
+	if (pq->used && pq->fd >= 0 && pq->tcp) {
+		tcp_event(svc, pq);
+		return;
+	}
 
 	while (pq->used && pq->fd >= 0) {
 		ssize_t n = recv(pq->fd, wire, sizeof(wire), 0);
@@ -757,30 +941,43 @@ static void check_deadlines(struct sbgw_dns *svc, uint64_t now)
 	}
 }
 
-void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
+static bool poll_once(struct sbgw_dns *svc, int timeout_ms)
 {
 	struct epoll_event evs[BURST];
 	struct rte_mbuf *ms[BURST];
-	uint64_t next_tick = 0;
+	unsigned int got;
+	uint64_t now;
+	int n;
 
-	while (!*stop) {
-		unsigned int got;
-		uint64_t now;
-		int n;
-
-		got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
-		for (unsigned int i = 0; i < got; i++)
-			handle_query(svc, ms[i]);
-		/* Busy while queries arrive; otherwise sleep in epoll for a tick. */
-		n = epoll_wait(svc->epfd, evs, BURST, got > 0 ? 0 : 1);
-		for (int i = 0; i < n; i++)
-			drain_socket(svc, &svc->pend[evs[i].data.u32]);
-		now = rte_rdtsc();
-		if (now >= next_tick) {
-			check_deadlines(svc, now);
-			if (svc->p.pins != NULL)
-				sbgw_pins_expire(svc->p.pins, now);
-			next_tick = now + svc->tick_tsc;
-		}
+	got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
+	for (unsigned int i = 0; i < got; i++)
+		handle_query(svc, ms[i]);
+	/* Busy while queries arrive; otherwise sleep in epoll for a tick. */
+	n = epoll_wait(svc->epfd, evs, BURST, got > 0 ? 0 : timeout_ms);
+	for (int i = 0; i < n; i++)
+		drain_socket(svc, &svc->pend[evs[i].data.u32]);
+	now = rte_rdtsc();
+	if (now >= svc->next_tick) {
+		check_deadlines(svc, now);
+		if (svc->p.pins != NULL)
+			sbgw_pins_expire(svc->p.pins, now);
+		svc->next_tick = now + svc->tick_tsc;
 	}
+	return got > 0 || n > 0;
+}
+
+bool sbgw_dns_poll(struct sbgw_dns *svc)
+{
+	return poll_once(svc, 0);
+}
+
+int sbgw_dns_fd(const struct sbgw_dns *svc)
+{
+	return svc->epfd;
+}
+
+void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
+{
+	while (!*stop)
+		poll_once(svc, 1);
 }

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The slow-path TCP relay (issue 10): guest TCP that the gateway must
+# terminate is redirected through the host port to the relay.
+#  - DNS over TCP (semantics §3.1–§3.3) to any address goes through the
+#    same pipeline as UDP: policy by name, direct path, rebind, pins,
+#    failover; a truncated UDP answer is retried over TCP by dig itself.
+#  - Host services (§3.6): allowed connections to the gateway's address
+#    reach the host's loopback service on that port (127.0.0.1, then ::1);
+#    denied ones get RST at SYN; nothing listening: reset after accept.
+# nsd serves tests/e2e/dns/test.zone on 203.0.113.53 and 1.1.1.1; the
+# internet side captures every DNS packet (UDP and TCP) so "never reached
+# the upstream" is checked at the upstream.
+. "$(dirname "$0")/lib.sh"
+E2E_BUILD=${1:-$E2E_BUILD}
+SBGW=$E2E_BUILD/app/sbgw/sbgw
+E2E_HOST_PORT=hp$E2E_ID
+DNS_DIR=$E2E_ROOT/tests/e2e/dns
+NSD_ADDR=203.0.113.53
+HOLE1=192.0.2.53
+PCAP=$E2E_TMP/inet-dns.pcap
+
+for tool in nsd tcpdump dig curl nc; do
+	command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is missing (scripts/deps test)"; exit 0; }
+done
+
+e2e_internet || exit 1
+ip -n "$NS_INET" addr add "$NSD_ADDR/32" dev lo
+ip -n "$NS_INET" route add blackhole 192.0.2.0/24
+sed -e "s|@TMP@|$E2E_TMP|g" -e "s|@ZONES@|$DNS_DIR|g" "$DNS_DIR/nsd.conf.in" >"$E2E_TMP/nsd.conf"
+for a in 1.1.1.1 $NSD_ADDR; do
+	sed -i "/^server:/a\\    ip-address: $a" "$E2E_TMP/nsd.conf"
+done
+e2e_bg "$NS_INET" tcpdump tcpdump -i any -n -U --immediate-mode -s 0 -Z root -w "$PCAP" port 53
+e2e_bg "$NS_INET" nsd-stdout nsd -d -c "$E2E_TMP/nsd.conf"
+nsd_up() { ip netns exec "$NS_INET" dig +time=1 +tries=1 @$NSD_ADDR www.test | grep -q "status: NOERROR"; }
+e2e_wait 10 nsd_up || { e2e_log "nsd did not start"; exit 1; }
+e2e_wait 10 grep -q "listening on" "$E2E_TMP/tcpdump.log" || { e2e_log "tcpdump did not start"; exit 1; }
+
+NG=5
+for i in $(seq 0 $((NG - 1))); do
+	e2e_guest "$i" || exit 1
+done
+g() { e2e_guest_ns "$1"; }
+port() { echo "net_af_packet$(($1 + 1)),iface=$(e2e_guest_if "$1")"; }
+gw4() { echo "172.16.0.$((4 * $1 + 1))"; }
+gw6() { if [ "$1" -eq 0 ]; then echo fd42:6d73:62::1; else printf 'fd42:6d73:62:%x::1\n' "$1"; fi; }
+conf_head() {
+	e2e_conf_head | sed -e "/^	flows = /i\\	dns = { nameservers = [ \"$NSD_ADDR\" ]; };" \
+		-e 's/"--log-level", "\*:warning"/"--log-level", "sbgw.dns:info", &/'
+}
+T='query_timeout_ms = 500;'
+{
+	conf_head
+	cat <<CONF
+sandboxes = (
+	{ name = "def"; port = "$(port 0)";
+	  network = { deny_domains = [ "blocked.test" ]; dns = { $T }; }; },
+	{ name = "allowall"; port = "$(port 1)"; network = { policy = "allow_all"; dns = { $T }; }; },
+	{ name = "tcpdom"; port = "$(port 2)";
+	  network = { policy = { default_egress = "deny"; rules = (
+		{ action = "allow"; protocol = "tcp"; port = 80; destination = "allowed.test"; } ); }; }; },
+	{ name = "failover"; port = "$(port 3)";
+	  network = { dns = { nameservers = [ "$HOLE1", "$NSD_ADDR" ]; $T }; }; },
+	{ name = "hostsvc"; port = "$(port 4)";
+	  network = { policy = { default_egress = "deny"; rules = ( "allow_dns",
+		{ action = "allow"; protocol = "tcp"; port = "8001-8002"; destination = "host"; },
+		{ action = "allow"; protocol = "tcp"; port = 8004; destination = "host"; },
+		{ action = "allow"; protocol = "tcp"; port = 8005; destination = "host"; } ); }; }; }
+);
+CONF
+} >"$E2E_TMP/sbgw.conf"
+e2e_start "$E2E_TMP/sbgw.conf" || exit 1
+ip -n "$NS_GW" route add default via 169.254.253.2 dev "$E2E_HOST_PORT"
+
+# ---- Helpers ----------------------------------------------------------------
+qry() { # I SERVER NAME [TYPE] [DIG OPTIONS]
+	local i=$1 srv=$2
+	shift 2
+	e2e_in "$(g "$i")" dig +time=3 +tries=1 @"$srv" "$@"
+}
+tcp_resolves() { # I SERVER NAME TYPE ADDR: over TCP, NOERROR with ADDR
+	local out
+	out=$(qry "$1" "$2" "$3" "$4" +tcp)
+	echo "$out"
+	grep -q "status: NOERROR" <<<"$out" && grep -q "SERVER: $2#53($2) (TCP)" <<<"$out" &&
+		grep -Eq "[[:space:]]$4[[:space:]]+$5\$" <<<"$out"
+}
+tcp_gw_nxdomain() { # I SERVER NAME: the gateway's own NXDOMAIN, over TCP
+	local out
+	out=$(qry "$1" "$2" "$3" A +tcp)
+	echo "$out"
+	grep -q "status: NXDOMAIN" <<<"$out" && grep -q "ANSWER: 0, AUTHORITY: 0" <<<"$out" &&
+		grep -q "(TCP)" <<<"$out"
+}
+wire() {
+	local mark
+	mark=sync$(date +%s%N).test
+	ip netns exec "$NS_INET" dig +time=1 +tries=1 @$NSD_ADDR "$mark" >/dev/null
+	e2e_wait 5 bash -c "tcpdump -r '$PCAP' -n 2>/dev/null | grep -qF '? $mark. '"
+	tcpdump -r "$PCAP" -n 2>/dev/null
+}
+never_upstream() { if wire | grep -iF "? $1. "; then return 1; fi; }
+# asked_tcp DST NAME: DST:53 got a query for NAME over TCP (tcpdump shows TCP DNS with "Flags").
+asked_tcp() { wire | grep -E "> ${1//./\\.}\.53: Flags \[P.*\? ${2//./\\.}\. "; }
+logged() { grep "sbgw.dns: " "$E2E_TMP/sbgw.log" | grep -E "$1"; }
+refused() { # ns ip port: refused by RST at SYN, quickly
+	local start=$SECONDS out
+	out=$(e2e_in "$1" nc -zv -w3 "$2" "$3" 2>&1)
+	if [ $? -eq 0 ]; then echo "connected: $out"; return 1; fi
+	grep -q "refused" <<<"$out" || { echo "not refused: $out"; return 1; }
+	[ $((SECONDS - start)) -le 2 ]
+}
+in_range() { echo "value $1 (want $2..$3)"; [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+answered_in() { # I SERVER NAME STATUS LO HI (over TCP)
+	local out ms
+	out=$(qry "$1" "$2" "$3" A +tcp)
+	echo "$out" | head -n 6
+	grep -q "status: $4" <<<"$out" || return 1
+	ms=$(sed -n 's/^;; Query time: \([0-9]*\) msec$/\1/p' <<<"$out")
+	in_range "${ms:--1}" "$5" "$6"
+}
+G0=$(gw4 0)
+
+# ---- DNS over TCP --------------------------------------------------------------
+e2e_check "dig +tcp to the gateway: answered over TCP" tcp_resolves 0 "$G0" www.test A 8.8.8.8
+e2e_check "the upstream got it over TCP too (semantics §3.3)" asked_tcp $NSD_ADDR www.test
+e2e_check "dig +tcp to the gateway's IPv6 address" tcp_resolves 0 "$(gw6 0)" pub6.test AAAA "$PUB6_IP"
+e2e_check "dig +tcp over IPv6: a denied name is NXDOMAIN" tcp_gw_nxdomain 0 "$(gw6 0)" blocked.test
+e2e_check "the decision log marks it as TCP" \
+	logged "sandbox=def query=www\.test type=A verdict=forward .* transport=tcp"
+e2e_check "dig +tcp: a denied name is NXDOMAIN from the gateway (§3.2 step 2)" tcp_gw_nxdomain 0 "$G0" blocked.test
+e2e_check "dig +tcp: the denied name never reached the upstream" never_upstream blocked.test
+e2e_check "dig +tcp @1.1.1.1: direct path, answered from 1.1.1.1" tcp_resolves 0 1.1.1.1 www.test A 8.8.8.8
+e2e_check "direct path over TCP went to exactly that resolver" asked_tcp 1.1.1.1 www.test
+e2e_check "dig +tcp to a private resolver: NXDOMAIN (judged as TCP/53)" tcp_gw_nxdomain 0 "$PRIV_IP" www.test
+to_priv() { wire | grep -E "> 10\.1\.2\.3\.53:"; }
+e2e_check_fails "... and nothing was sent to it" to_priv
+e2e_check "rebind over TCP: a private answer is NXDOMAIN under public_only" tcp_gw_nxdomain 0 "$G0" rebind.test
+e2e_check "rebind over TCP: and under allow_all" tcp_gw_nxdomain 1 "$(gw4 1)" local.test
+e2e_check "host.microsandbox.internal over TCP" tcp_resolves 0 "$G0" host.microsandbox.internal A "$G0"
+pipelined() { # several queries on one connection (dig +keepopen)
+	local out
+	out=$(e2e_in "$(g 0)" dig +tcp +keepopen +time=3 +tries=1 @"$G0" www.test A pub.test A blocked.test A)
+	echo "$out"
+	[ "$(grep -c 'status: NOERROR' <<<"$out")" -eq 2 ] && [ "$(grep -c 'status: NXDOMAIN' <<<"$out")" -eq 1 ]
+}
+e2e_check "several queries on one TCP connection" pipelined
+truncated_then_tcp() {
+	local out
+	out=$(qry 0 "$G0" big.test TXT +bufsize=512)
+	echo "$out"
+	grep -q "Truncated, retrying in TCP mode" <<<"$out" && grep -q "ANSWER: 4," <<<"$out" &&
+		grep -q "(TCP)" <<<"$out"
+}
+e2e_check "a truncated UDP answer: dig retries over TCP and gets all 4 records" truncated_then_tcp
+e2e_check "TCP to the name's address before any lookup: refused" refused "$(g 2)" 8.8.8.8 80
+e2e_check "pins over TCP: allowed.test resolves (over TCP)" tcp_resolves 2 "$(gw4 2)" allowed.test A 8.8.8.8
+fetch() { local b; b=$(e2e_in "$1" curl -sS -m4 "http://$2/" 2>&1); echo "$b"; [ "$b" = "hello from the internet" ]; }
+e2e_check "pins over TCP: the answer admits the address" fetch "$(g 2)" 8.8.8.8
+e2e_check "no rule grants the lookup over TCP either: NXDOMAIN" tcp_gw_nxdomain 2 "$(gw4 2)" www.test
+e2e_check "failover over TCP: a black-holed first nameserver, answer within one timeout" \
+	answered_in 3 "$(gw4 3)" fo1.test NOERROR 450 1500
+e2e_check "failover over TCP: the live one got it over TCP" asked_tcp $NSD_ADDR fo1.test
+
+# ---- Host services (§3.6) ------------------------------------------------------
+mkdir -p "$E2E_TMP/host"
+echo "hello from the host" >"$E2E_TMP/host/index.html"
+hsrv() { # name bind port
+	e2e_bg "$NS_GW" "hsrv-$1" "$PY" -m http.server --bind "$2" --directory "$E2E_TMP/host" "$3"
+}
+hsrv v4 127.0.0.1 8001
+hsrv v6 ::1 8002
+hsrv denied 127.0.0.1 8003
+hsrv link 169.254.253.1 8004
+for a in 127.0.0.1:8001 '\[::1\]:8002' 127.0.0.1:8003 169.254.253.1:8004; do
+	e2e_wait 10 bash -c "ip netns exec $NS_GW ss -ltn | grep -q '$a '" || e2e_log "host server $a did not start"
+done
+G4=$(gw4 4)
+G6=$(gw6 4)
+host_fetch() { # port [address]
+	local b
+	b=$(e2e_in "$(g 4)" curl -sS -m4 "http://${2:-$G4}:$1/" 2>&1)
+	echo "$b"
+	[ "$b" = "hello from the host" ]
+}
+e2e_check "host group: gateway:8001 reaches the host's 127.0.0.1:8001" host_fetch 8001
+e2e_check "host group: gateway:8002 falls back to ::1 (nothing on 127.0.0.1)" host_fetch 8002
+e2e_check "host group over IPv6: [gateway]:8002 reaches the host's ::1:8002" host_fetch 8002 "[$G6]"
+e2e_check "host group over IPv6: [gateway]:8001 falls back to 127.0.0.1" host_fetch 8001 "[$G6]"
+e2e_check "host group over IPv6: a denied port is refused at SYN" refused "$(g 4)" "$G6" 8003
+e2e_check "host group: a port the policy denies is refused at SYN" refused "$(g 4)" "$G4" 8003
+never_connected() { if grep -q "GET" "$E2E_TMP/hsrv-denied.log"; then cat "$E2E_TMP/hsrv-denied.log"; return 1; fi; }
+e2e_check "host group: the denied port's server never saw a request" never_connected
+relay_counter() { e2e_telemetry /sbgw/relay | "$PY" -c 'import sys,json; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# reset_after_accept PORT: the relay accepted (the handshake completed),
+# found nothing to connect to and reset the guest at once.
+reset_after_accept() {
+	local out before after start end
+	before=$(relay_counter host_refused)
+	start=$(date +%s%N)
+	out=$(e2e_in "$(g 4)" curl -sS -m4 "http://$G4:$1/" 2>&1) && { echo "fetched: $out"; return 1; }
+	end=$(date +%s%N)
+	after=$(relay_counter host_refused)
+	echo "$out; host_refused $before -> $after; $(( (end - start) / 1000000 )) ms"
+	[ "$after" -eq $((before + 1)) ] && [ $(( (end - start) / 1000000 )) -le 1500 ]
+}
+e2e_check "host group: a service only on another host address is not reachable (reset)" reset_after_accept 8004
+e2e_check "host group: allowed but nothing listening: reset" reset_after_accept 8005
+e2e_check "host group: another sandbox's policy (public_only) refuses the host" refused "$(g 0)" "$G0" 8001
+e2e_check "sbgw is still running" kill -0 "$SBGW_PID"
+e2e_done
