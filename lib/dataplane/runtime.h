@@ -40,6 +40,7 @@ struct sbgw_sandbox_counters {
 	uint64_t from_guest_packets, from_guest_bytes;
 	uint64_t to_guest_packets, to_guest_bytes;
 	uint64_t flows_created;
+	uint64_t icmp_errors_relayed; /* ICMP errors from the uplink passed to this guest */
 	uint64_t drops[SBGW_DROP_COUNT];
 	uint64_t *rule_hits; /* egress: n_rules + 1 (last = default) */
 } __rte_cache_aligned;
@@ -184,6 +185,12 @@ enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sand
 /* A segment from the host kernel to a guest: the relay's, turned back? true when taken. */
 bool sbgw_redirect_reply(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
 			 struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now);
+
+/* ICMP errors from the uplink (datapath/icmp_error.c). */
+bool sbgw_icmp_is_error(const struct sbgw_pkt_info *info);
+/* Relay one to the guest whose flow it quotes, or drop it (counted). Consumes m. */
+void sbgw_icmp_error_to_guest(struct sbgw_worker *w, struct rte_mbuf *m,
+			      const struct sbgw_pkt_info *info, bool handed_off);
 
 int sbgw_worker_main(void *arg);
 int sbgw_telemetry_register(struct sbgw_dataplane *gw);

@@ -114,6 +114,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 		sum.to_guest_packets += c->to_guest_packets;
 		sum.to_guest_bytes += c->to_guest_bytes;
 		sum.flows_created += c->flows_created;
+		sum.icmp_errors_relayed += c->icmp_errors_relayed;
 		for (unsigned int r = 0; r < SBGW_DROP_COUNT; r++)
 			sum.drops[r] += c->drops[r];
 		connections += sbgw_flow_connections(gw->workers[w].flows, sb->index);
@@ -125,6 +126,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "to_guest_packets", sum.to_guest_packets);
 	rte_tel_data_add_dict_u64(d, "to_guest_bytes", sum.to_guest_bytes);
 	rte_tel_data_add_dict_u64(d, "flows_created", sum.flows_created);
+	rte_tel_data_add_dict_u64(d, "icmp_errors_relayed", sum.icmp_errors_relayed);
 	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
 	add_drops(d, sum.drops);
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);

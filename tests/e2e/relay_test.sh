@@ -26,6 +26,10 @@ done
 e2e_internet || exit 1
 ip -n "$NS_INET" addr add "$NSD_ADDR/32" dev lo
 ip -n "$NS_INET" route add blackhole 192.0.2.0/24
+# Unreachable networks: the next hop (a router here) answers with ICMP errors.
+ip netns exec "$NS_INET" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$NS_INET" route add unreachable 198.18.5.0/24
+ip -n "$NS_INET" -6 route add unreachable 2001:db8:55::/64
 sed -e "s|@TMP@|$E2E_TMP|g" -e "s|@ZONES@|$DNS_DIR|g" "$DNS_DIR/nsd.conf.in" >"$E2E_TMP/nsd.conf"
 for a in 1.1.1.1 $NSD_ADDR; do
 	sed -i "/^server:/a\\    ip-address: $a" "$E2E_TMP/nsd.conf"
@@ -207,5 +211,70 @@ reset_after_accept() {
 e2e_check "host group: a service only on another host address is not reachable (reset)" reset_after_accept 8004
 e2e_check "host group: allowed but nothing listening: reset" reset_after_accept 8005
 e2e_check "host group: another sandbox's policy (public_only) refuses the host" refused "$(g 0)" "$G0" 8001
+# ---- ICMP errors from the uplink, DHCPINFORM ------------------------------------
+# A guest's connected UDP socket learns of ECONNREFUSED only from an ICMP
+# error that quotes its own address and port: the quote must be un-NATed.
+udp_refused() { # ns addr port
+	e2e_in "$1" "$PY" - "$2" "$3" <<'PYEOF'
+import socket, sys, time
+addr, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((addr, port))
+s.send(b"probe")
+start = time.time()
+try:
+    s.recv(100)
+    print("answered?"); sys.exit(1)
+except ConnectionRefusedError:
+    print("refused after %.0f ms" % ((time.time() - start) * 1000)); sys.exit(0)
+except socket.timeout:
+    print("timeout: no ICMP error reached the guest"); sys.exit(1)
+PYEOF
+}
+e2e_check "UDP to a closed port: the port-unreachable reaches the guest (ECONNREFUSED)" \
+	udp_refused "$(g 1)" "$PUB_IP" 9999
+e2e_check "... over IPv6 too" udp_refused "$(g 1)" "$PUB6_IP" 9999
+tcp_unreach() { # ns addr: connect fails at once (not a timeout) on the ICMP error
+	local out rc start=$SECONDS
+	out=$(e2e_in "$1" curl -sS -m5 "http://$2/" 2>&1)
+	rc=$?
+	echo "curl exit $rc: $out"
+	[ $rc -eq 7 ] && [ $((SECONDS - start)) -le 3 ]
+}
+e2e_check "TCP to an unreachable network: host unreachable reaches the guest" tcp_unreach "$(g 1)" 198.18.5.1
+e2e_check "... over IPv6 too" tcp_unreach "$(g 1)" "[2001:db8:55::1]"
+ping_unreach() {
+	local out
+	out=$(e2e_in "$(g 1)" ping -c1 -W3 "$1" 2>&1)
+	echo "$out"
+	grep -qi "unreachable" <<<"$out"
+}
+e2e_check "ping to an unreachable network: the error reaches the pinging guest" ping_unreach 198.18.5.1
+icmp_counted() { local v; v=$(e2e_counter allowall icmp_errors_relayed); echo "$v"; [ "$v" -ge 5 ]; }
+e2e_check "relayed ICMP errors are counted" icmp_counted
+e2e_check "TCP refused upstream: the guest sees the reset" refused "$(g 1)" "$PUB_IP" 9999
+dhcp_inform() {
+	e2e_in "$(g 1)" "$PY" - "$(gw4 1)" 172.16.0.6 <<'PYEOF'
+import os, socket, struct, sys
+gw, me = sys.argv[1], sys.argv[2]
+xid = os.urandom(4)
+mac = bytes.fromhex("026d73000102")
+msg = struct.pack("!BBBB", 1, 1, 6, 0) + xid + b"\0" * 4 + socket.inet_aton(me) + b"\0" * 12
+msg += mac + b"\0" * 10 + b"\0" * 192 + bytes([99, 130, 83, 99]) + bytes([53, 1, 8, 255])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((me, 68))
+s.settimeout(3)
+s.sendto(msg, (gw, 67))
+data, _ = s.recvfrom(1500)
+opts = data[240:]
+ok = data[4:8] == xid and data[16:20] == b"\0" * 4 and bytes([53, 1, 5]) in opts and bytes([51, 4]) not in opts
+print("ack" if ok else "bad reply", data[16:20].hex())
+sys.exit(0 if ok else 1)
+PYEOF
+}
+e2e_check "DHCPINFORM is answered with an ACK: configuration, no address, no lease" dhcp_inform
+
 e2e_check "sbgw is still running" kill -0 "$SBGW_PID"
 e2e_done
