@@ -464,6 +464,8 @@ static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	rp.port = SBGW_RELAY_PORT;
 	rp.max_conns = RELAY_MAX_CONNS;
 	rp.tsc_hz = gw->tsc_hz;
+	rp.cfg = gw->cfg;
+	rp.pins = gw->pins;
 	gw->relay = sbgw_relay_create(&rp, err, errlen);
 	return gw->relay == NULL ? -EINVAL : 0;
 }

@@ -216,6 +216,10 @@ static int cmd_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "host_refused", c->host_refused);
 	rte_tel_data_add_dict_u64(d, "host_fallback", c->host_fallback);
 	rte_tel_data_add_dict_u64(d, "timeouts", c->timeouts);
+	rte_tel_data_add_dict_u64(d, "deferred_allowed", c->deferred_allowed);
+	rte_tel_data_add_dict_u64(d, "deferred_denied", c->deferred_denied);
+	rte_tel_data_add_dict_u64(d, "peek_timeouts", c->peek_timeouts);
+	rte_tel_data_add_dict_u64(d, "upstream_failed", c->upstream_failed);
 	rte_tel_data_add_dict_u64(d, "bytes_to_guest", c->bytes_to_guest);
 	rte_tel_data_add_dict_u64(d, "bytes_from_guest", c->bytes_from_guest);
 	rte_tel_data_add_dict_u64(d, "redirect_live",

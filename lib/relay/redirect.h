@@ -30,6 +30,7 @@
 enum sbgw_redirect_kind {
 	SBGW_REDIRECT_DNS = 1, /* TCP/53 to any address: the DNS interceptor (semantics §3.1) */
 	SBGW_REDIRECT_HOST,    /* the gateway's address: a host loopback service (§3.6) */
+	SBGW_REDIRECT_DEFERRED, /* a domain decision waiting for the first flight (§2.7.3) */
 };
 
 /* What the guest asked for. Addresses are network order, ports host order. */

@@ -228,7 +228,9 @@ static void accepted(struct sbgw_relay *r, int fd)
 	c->e = e;
 	c->ref = ref;
 	c->fd[GUEST] = fd;
-	c->state = e.kind == SBGW_REDIRECT_DNS ? CONN_DNS : CONN_DIALING;
+	c->state = e.kind == SBGW_REDIRECT_DNS	    ? CONN_DNS
+		   : e.kind == SBGW_REDIRECT_DEFERRED ? CONN_PEEK
+						      : CONN_DIALING;
 	r->c.active++;
 	if (pipe_init(&c->to[GUEST], e.kind == SBGW_REDIRECT_DNS ? DNS_OUT_CAP : PIPE_CAP) < 0 ||
 	    pipe_init(&c->to[UPSTREAM], e.kind == SBGW_REDIRECT_DNS ? DNS_IN_CAP : PIPE_CAP) < 0 ||
@@ -242,6 +244,12 @@ static void accepted(struct sbgw_relay *r, int fd)
 			return;
 		}
 		sbgw_relay_dns_start(r, c);
+	} else if (e.kind == SBGW_REDIRECT_DEFERRED) {
+		if (r->p.cfg == NULL || e.sandbox >= r->p.cfg->n_sandboxes) {
+			sbgw_relay_close(r, c, true);
+			return;
+		}
+		sbgw_relay_peek_start(r, c);
 	} else {
 		sbgw_relay_host_start(r, c);
 	}
@@ -280,6 +288,8 @@ static void dispatch(struct sbgw_relay *r, uint64_t t, uint32_t events)
 	}
 	if (c->state == CONN_DNS)
 		sbgw_relay_dns_event(r, c);
+	else if (c->state == CONN_PEEK)
+		sbgw_relay_peek_event(r, c);
 	else
 		sbgw_relay_host_event(r, c, side);
 }
@@ -292,6 +302,11 @@ static void check_deadlines(struct sbgw_relay *r, uint64_t now)
 		if (c->state == CONN_FREE || c->deadline == 0 || now < c->deadline)
 			continue;
 		r->c.timeouts++;
+		/* A first flight that never completed: decide on what the pins say. */
+		if (c->state == CONN_PEEK) {
+			sbgw_relay_peek_timeout(r, c);
+			continue;
+		}
 		/* An idle DNS connection is closed; a host service that never answered is reset. */
 		sbgw_relay_close(r, c, c->state != CONN_DNS);
 	}

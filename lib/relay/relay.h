@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "pins.h"
 #include "redirect.h"
 #include "service.h"
 
@@ -29,7 +31,8 @@
 #define SBGW_RELAY_SYN_TTL_S 10        /* a redirect entry waiting for accept */
 #define SBGW_RELAY_GRACE_S 10          /* an entry after close: the last segments */
 #define SBGW_RELAY_DNS_IDLE_S 30       /* semantics §3.1: DNS over TCP idle timeout */
-#define SBGW_RELAY_CONNECT_TIMEOUT_S 5 /* dialling a host service */
+#define SBGW_RELAY_CONNECT_TIMEOUT_S 5 /* dialling a host service or an upstream */
+#define SBGW_RELAY_PEEK_TIMEOUT_MS 5000 /* semantics §2.7.3: the first flight's 5 s */
 
 struct sbgw_relay_params {
 	struct sbgw_redirect *redirect;
@@ -39,6 +42,10 @@ struct sbgw_relay_params {
 	uint16_t port;            /* SBGW_RELAY_PORT */
 	unsigned int max_conns;   /* connections at once; the rest are reset */
 	uint64_t tsc_hz;
+	/* Deferred domain decisions: each sandbox's policy and the pins (read on this thread). */
+	const struct sbgw_config *cfg;
+	struct sbgw_pins *pins;
+	uint32_t peek_timeout_ms; /* 0: SBGW_RELAY_PEEK_TIMEOUT_MS */
 };
 
 /* Relay counters (all sandboxes). */
@@ -49,6 +56,7 @@ struct sbgw_relay_counters {
 	uint64_t dns_queries, dns_busy;
 	uint64_t host_connected, host_refused, host_fallback;
 	uint64_t timeouts;
+	uint64_t deferred_allowed, deferred_denied, peek_timeouts, upstream_failed;
 	uint64_t bytes_to_guest, bytes_from_guest;
 };
 

@@ -26,7 +26,8 @@ enum conn_state {
 	CONN_FREE,
 	CONN_DNS,      /* DNS over TCP: framed queries to the DNS service */
 	CONN_DIALING,  /* host service: connecting to the loopback */
-	CONN_SPLICING, /* host service: bytes both ways */
+	CONN_SPLICING, /* host service or upstream: bytes both ways */
+	CONN_PEEK,     /* deferred: reading the first flight before deciding */
 };
 
 /* Bytes waiting to be written to one side. */
@@ -77,8 +78,13 @@ ssize_t sbgw_pipe_fill(struct pipe *p, int fd, uint64_t *counted);
 void sbgw_relay_dns_start(struct sbgw_relay *r, struct conn *c);
 void sbgw_relay_dns_event(struct sbgw_relay *r, struct conn *c);
 
-/* splice.c */
+/* splice.c: dial the host service (or, deferred, the original destination), then splice */
 void sbgw_relay_host_start(struct sbgw_relay *r, struct conn *c);
 void sbgw_relay_host_event(struct sbgw_relay *r, struct conn *c, int side);
+
+/* peek.c: deferred domain decisions */
+void sbgw_relay_peek_start(struct sbgw_relay *r, struct conn *c);
+void sbgw_relay_peek_event(struct sbgw_relay *r, struct conn *c);
+void sbgw_relay_peek_timeout(struct sbgw_relay *r, struct conn *c);
 
 #endif

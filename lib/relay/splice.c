@@ -26,7 +26,24 @@ static int dial(struct sbgw_relay *r, struct conn *c)
 	int fd;
 
 	memset(&ss, 0, sizeof(ss));
-	if (v6) {
+	if (c->e.kind == SBGW_REDIRECT_DEFERRED) { /* the destination the guest asked for */
+		v6 = c->e.family == AF_INET6;
+		if (v6) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(c->e.dst_port);
+			memcpy(&sin6->sin6_addr, c->e.dst, 16);
+			sl = sizeof(*sin6);
+		} else {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(c->e.dst_port);
+			memcpy(&sin->sin_addr, c->e.dst, 4);
+			sl = sizeof(*sin);
+		}
+	} else if (v6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
@@ -72,13 +89,19 @@ static void dial_failed(struct sbgw_relay *r, struct conn *c)
 		close(c->fd[UPSTREAM]);
 		c->fd[UPSTREAM] = -1;
 	}
+	/* An upstream the guest named has no fallback: the guest sees a reset (§2.11). */
+	if (c->e.kind == SBGW_REDIRECT_DEFERRED)
+		c->fallback = true;
 	while (!c->fallback) {
 		c->fallback = true;
 		r->c.host_fallback++;
 		if (dial(r, c) == 0)
 			return;
 	}
-	r->c.host_refused++;
+	if (c->e.kind == SBGW_REDIRECT_DEFERRED)
+		r->c.upstream_failed++;
+	else
+		r->c.host_refused++;
 	sbgw_relay_close(r, c, true);
 }
 

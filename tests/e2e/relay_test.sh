@@ -34,13 +34,18 @@ sed -e "s|@TMP@|$E2E_TMP|g" -e "s|@ZONES@|$DNS_DIR|g" "$DNS_DIR/nsd.conf.in" >"$
 for a in 1.1.1.1 $NSD_ADDR; do
 	sed -i "/^server:/a\\    ip-address: $a" "$E2E_TMP/nsd.conf"
 done
-e2e_bg "$NS_INET" tcpdump tcpdump -i any -n -U --immediate-mode -s 0 -Z root -w "$PCAP" port 53
+e2e_bg "$NS_INET" tcpdump tcpdump -i any -n -U --immediate-mode -s 0 -Z root -w "$PCAP" \
+	port 53 or tcp port 80 or tcp port 4433
+# A TLS server for first flights with an SNI.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$E2E_TMP/tls.key" -out "$E2E_TMP/tls.crt" \
+	-days 1 -subj /CN=test >/dev/null 2>&1
+e2e_bg "$NS_INET" tls openssl s_server -quiet -accept 4433 -cert "$E2E_TMP/tls.crt" -key "$E2E_TMP/tls.key" -www
 e2e_bg "$NS_INET" nsd-stdout nsd -d -c "$E2E_TMP/nsd.conf"
 nsd_up() { ip netns exec "$NS_INET" dig +time=1 +tries=1 @$NSD_ADDR www.test | grep -q "status: NOERROR"; }
 e2e_wait 10 nsd_up || { e2e_log "nsd did not start"; exit 1; }
 e2e_wait 10 grep -q "listening on" "$E2E_TMP/tcpdump.log" || { e2e_log "tcpdump did not start"; exit 1; }
 
-NG=5
+NG=6
 for i in $(seq 0 $((NG - 1))); do
 	e2e_guest "$i" || exit 1
 done
@@ -50,7 +55,7 @@ gw4() { echo "172.16.0.$((4 * $1 + 1))"; }
 gw6() { if [ "$1" -eq 0 ]; then echo fd42:6d73:62::1; else printf 'fd42:6d73:62:%x::1\n' "$1"; fi; }
 conf_head() {
 	e2e_conf_head | sed -e "/^	flows = /i\\	dns = { nameservers = [ \"$NSD_ADDR\" ]; };" \
-		-e 's/"--log-level", "\*:warning"/"--log-level", "sbgw.dns:info", &/'
+		-e 's/"--log-level", "\*:warning"/"--log-level", "sbgw.dns:info", "--log-level", "sbgw.relay:info", &/'
 }
 T='query_timeout_ms = 500;'
 {
@@ -69,7 +74,8 @@ sandboxes = (
 	  network = { policy = { default_egress = "deny"; rules = ( "allow_dns",
 		{ action = "allow"; protocol = "tcp"; port = "8001-8002"; destination = "host"; },
 		{ action = "allow"; protocol = "tcp"; port = 8004; destination = "host"; },
-		{ action = "allow"; protocol = "tcp"; port = 8005; destination = "host"; } ); }; }; }
+		{ action = "allow"; protocol = "tcp"; port = 8005; destination = "host"; } ); }; }; },
+	{ name = "denyname"; port = "$(port 5)"; network = { deny_domains = [ "blocked.test" ]; }; }
 );
 CONF
 } >"$E2E_TMP/sbgw.conf"
@@ -211,6 +217,46 @@ reset_after_accept() {
 e2e_check "host group: a service only on another host address is not reachable (reset)" reset_after_accept 8004
 e2e_check "host group: allowed but nothing listening: reset" reset_after_accept 8005
 e2e_check "host group: another sandbox's policy (public_only) refuses the host" refused "$(g 0)" "$G0" 8001
+# ---- Deferred domain decisions (§2.7.3) ------------------------------------------
+# The gateway namespace's IPv6 traffic (the relay's upstream sockets) also
+# leaves through the host port.
+ip -n "$NS_GW" -6 route add default via fd6d:7367:7700::2 dev "$E2E_HOST_PORT"
+syn_to() { wire | grep -E "> ${1//./\\.}\.$2: Flags \[S\]"; } # DST PORT: a SYN reached it
+denied_reset() { # ns cmd...: the connection is reset, quickly
+	local out rc start=$SECONDS
+	shift 0
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "exit $rc: $out"
+	[ $rc -ne 0 ] && grep -Eqi "reset|empty reply|errno=104|connection closed|unexpected eof" <<<"$out" &&
+		[ $((SECONDS - start)) -le 3 ]
+}
+G5=$(g 5)
+e2e_check "deny_domains + HTTP Host blocked.test to a raw address: reset" \
+	denied_reset e2e_in "$G5" curl -sS -m4 --resolve "blocked.test:80:$PUB_IP" http://blocked.test/
+e2e_check "deny_domains + TLS SNI blocked.test to a raw address: reset" \
+	denied_reset e2e_in "$G5" bash -c "openssl s_client -connect $PUB_IP:4433 -servername blocked.test </dev/null"
+e2e_check_fails "the denied flows never produced a SYN at the upstream (port 80)" syn_to "$PUB_IP" 80
+e2e_check_fails "... nor at port 4433" syn_to "$PUB_IP" 4433
+e2e_check "deny_domains: another SNI to the same address is relayed (TLS handshake completes)" \
+	bash -c "ip netns exec $G5 openssl s_client -connect $PUB_IP:4433 -servername ok.test </dev/null 2>&1 | grep -q 'Verify return code'"
+e2e_check "... and that one did reach the upstream" syn_to "$PUB_IP" 4433
+e2e_check "deny_domains: plain HTTP to the address (Host is an address) is relayed" fetch "$G5" "$PUB_IP"
+e2e_check "deny_domains over IPv6: Host blocked.test is reset" \
+	denied_reset e2e_in "$G5" curl -sS -m4 --resolve "blocked.test:80:[$PUB6_IP]" http://blocked.test/
+e2e_check "deny_domains over IPv6: by address it is relayed" fetch "$G5" "[$PUB6_IP]"
+e2e_check "allow domain rule: the name resolves again (a fresh pin)" tcp_resolves 2 "$(gw4 2)" allowed.test A 8.8.8.8
+e2e_check "allow domain rule: Host that is not the pinned name is reset (tcpdom)" \
+	denied_reset e2e_in "$(g 2)" curl -sS -m4 -H "Host: evil.test" http://8.8.8.8/
+e2e_check "allow domain rule: Host that is the pinned name is relayed" \
+	bash -c "ip netns exec $(g 2) curl -sS -m4 -H 'Host: allowed.test' http://8.8.8.8/ | grep -qx 'hello from the internet'"
+
+relay_logged() { grep "sbgw.relay: " "$E2E_TMP/sbgw.log" | grep -E "$1"; }
+e2e_check "deferred decisions are logged with their name and rule" \
+	relay_logged "sandbox=denyname dst=203\.0\.113\.10 port=80 name=blocked\.test source=host verdict=deny rule=#0"
+deferred_counted() { local v; v=$(relay_counter deferred_denied); echo "$v"; [ "$v" -ge 4 ]; }
+e2e_check "deferred denials are counted" deferred_counted
+
 # ---- ICMP errors from the uplink, DHCPINFORM ------------------------------------
 # A guest's connected UDP socket learns of ECONNREFUSED only from an ICMP
 # error that quotes its own address and port: the quote must be un-NATed.

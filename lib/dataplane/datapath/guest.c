@@ -265,6 +265,21 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 	refuse(w, sb, m, info, SBGW_DROP_HOST_SERVICE);
 }
 
+/* Is this segment's connection one the relay holds for a domain decision? */
+static bool deferred(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		     const struct sbgw_flow_key *k, uint64_t now)
+{
+	struct sbgw_redirect_entry e;
+
+	if (w->gw->redirect == NULL || !sbgw_policy_has_domain_rules(sb->policy))
+		return false;
+	return sbgw_redirect_lookup(w->gw->redirect, k->family, k->src, k->src_port, now, &e,
+				    NULL) &&
+	       e.kind == SBGW_REDIRECT_DEFERRED && e.sandbox == sb->index &&
+	       e.dst_port == k->dst_port &&
+	       memcmp(e.dst, k->dst, k->family == AF_INET ? 4 : 16) == 0;
+}
+
 static void flow_key(const struct sbgw_sandbox_rt *sb, const uint8_t *frame,
 		     const struct sbgw_pkt_info *info, struct sbgw_flow_key *k)
 {
@@ -296,6 +311,15 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		return NULL;
 	}
 	SBGW_PROF_MARK(w, SBGW_PROF_CLASSIFY); /* profile.h */
+	/* A domain decision that needs the first flight: the PROXY verdict (§2.7.3). */
+	if (info->proto == IPPROTO_TCP && gw->redirect != NULL &&
+	    sbgw_policy_has_domain_rules(sb->policy) &&
+	    sbgw_policy_defers(sbgw_policy_source(sb->policy),
+			       (struct sbgw_verdict){.action = SBGW_ACTION_ALLOW, .rule = rule},
+			       info->dport)) {
+		relay(w, sb, m, info, SBGW_REDIRECT_DEFERRED, rule, now);
+		return NULL;
+	}
 	memset(&uplink, 0, sizeof(uplink));
 	if (info->l3 == SBGW_L3_IPV4) {
 		uint32_t a;
@@ -368,6 +392,11 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 	flow_key(sb, frame, info, &k);
 	f = sbgw_flow_lookup(w->flows, &k);
 	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
+	/* The rest of a deferred flow: it has no NAT flow, only its redirect entry. */
+	if (f == NULL && info->proto == IPPROTO_TCP && !is_syn(info) && deferred(w, sb, &k, now)) {
+		relay(w, sb, m, info, SBGW_REDIRECT_DEFERRED, -1, now);
+		return;
+	}
 	if (f == NULL) {
 		f = new_flow(w, sb, m, info, &k, now);
 		if (f == NULL)
