@@ -35,7 +35,6 @@
 #define PIN_NAMES_PER_SANDBOX 4096
 #define PIN_ADDRS_PER_SANDBOX 8192
 #define REDIRECT_SLOTS 65536 /* relayed connections being set up or open, all sandboxes */
-#define RELAY_MAX_CONNS 4096
 
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
@@ -462,7 +461,8 @@ static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	if (host->v6)
 		memcpy(rp.listen6, host->guest6, 16);
 	rp.port = SBGW_RELAY_PORT;
-	rp.max_conns = RELAY_MAX_CONNS;
+	rp.max_conns = gw->cfg->gw.relay.max_connections;
+	rp.peek_timeout_ms = gw->cfg->gw.relay.first_flight_timeout_ms;
 	rp.tsc_hz = gw->tsc_hz;
 	rp.cfg = gw->cfg;
 	rp.pins = gw->pins;
