@@ -58,6 +58,8 @@ conf_head() {
 		-e 's/"--log-level", "\*:warning"/"--log-level", "sbgw.dns:info", "--log-level", "sbgw.relay:info", &/'
 }
 T='query_timeout_ms = 500;'
+# A short first-flight timeout, so the slow-client checks take seconds.
+E2E_GATEWAY_EXTRA='	relay = { first_flight_timeout_ms = 1500; };'
 {
 	conf_head
 	cat <<CONF
@@ -256,6 +258,76 @@ e2e_check "deferred decisions are logged with their name and rule" \
 	relay_logged "sandbox=denyname dst=203\.0\.113\.10 port=80 name=blocked\.test source=host verdict=deny rule=#0"
 deferred_counted() { local v; v=$(relay_counter deferred_denied); echo "$v"; [ "$v" -ge 4 ]; }
 e2e_check "deferred denials are counted" deferred_counted
+
+# ---- Bad input: slow, oversized and idle first flights ---------------------------
+# slow_client NS SECONDS BYTES...: connect to PUB_IP:80, send BYTES, stay
+# silent for SECONDS, then report whether the connection is still open.
+slow_client() {
+	e2e_in "$1" "$PY" - "$PUB_IP" "$2" "$3" <<'PYEOF'
+import socket, sys, time
+addr, wait, data = sys.argv[1], float(sys.argv[2]), sys.argv[3].encode().decode("unicode_escape").encode("latin-1")
+s = socket.create_connection((addr, 80), timeout=5)
+s.sendall(data)
+time.sleep(wait)
+s.settimeout(0.5)
+try:
+    got = s.recv(100)
+    print("open" if got else "closed")
+except socket.timeout:
+    print("open")
+except OSError as e:
+    print("reset: %s" % e)
+PYEOF
+}
+before_timeouts=$(relay_counter peek_timeouts)
+slowloris() {
+	local out
+	out=$(slow_client "$G5" 3 'GET / HTTP/1.1\r\nHo')
+	echo "$out"
+	[ "$out" = "open" ] && [ "$(relay_counter peek_timeouts)" -gt "$before_timeouts" ]
+}
+e2e_check "slow first flight: after first_flight_timeout_ms the pins decide (connection relayed on)" slowloris
+e2e_check "... and the decision is logged as pins-timeout" \
+	relay_logged "sandbox=denyname dst=203\.0\.113\.10 port=80 name=- source=pins-timeout verdict=allow"
+oversized() { # a 20 KiB request head whose Host (blocked.test) lies past the 16 KiB looked at
+	local t0 p0 out
+	t0=$(grep -c "source=pins-timeout" "$E2E_TMP/sbgw.log")
+	p0=$(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")
+	# The client stays longer than the timeout: a decision by size is "pins", by time "pins-timeout".
+	out=$(slow_client "$G5" 2.5 "GET / HTTP/1.1\\r\\nX-Pad: $(head -c 20000 /dev/zero | tr '\0' a)\\r\\nHost: blocked.test\\r\\n\\r\\n")
+	echo "$out; pins decisions $p0 -> $(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")"
+	[ "$(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")" -gt "$p0" ] &&
+		[ "$(grep -c "source=pins-timeout" "$E2E_TMP/sbgw.log")" -eq "$t0" ]
+}
+e2e_check "oversized first flight: decided at 16 KiB by the pins alone (no name past the limit), not by the timeout" oversized
+# Idle connections: 300 deferred connections that never send a byte. While
+# the relay holds them, the other sandboxes' relayed traffic is served.
+idle_flood() {
+	local before
+	before=$(relay_counter accepted)
+	e2e_in "$G5" "$PY" - "$PUB_IP" 300 <<'PYEOF' &
+import socket, sys, time
+socks = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket()
+    s.settimeout(3)
+    s.connect((sys.argv[1], 80))
+    socks.append(s)
+print("held %d" % len(socks), flush=True)
+time.sleep(4)
+PYEOF
+	local flood=$!
+	sleep 1
+	local ok=0
+	tcp_resolves 0 "$G0" www.test A 8.8.8.8 >/dev/null && host_fetch 8001 >/dev/null && ok=1
+	wait $flood
+	local after
+	after=$(relay_counter accepted)
+	echo "other sandboxes served: $ok; relay accepted $((after - before)) connections"
+	[ $ok -eq 1 ] && [ $((after - before)) -ge 302 ]
+}
+e2e_check "300 idle first flights: other sandboxes' DNS over TCP and host services still served" idle_flood
+e2e_check "sbgw is still running after the flood" kill -0 "$SBGW_PID"
 
 # ---- ICMP errors from the uplink, DHCPINFORM ------------------------------------
 # A guest's connected UDP socket learns of ECONNREFUSED only from an ICMP
