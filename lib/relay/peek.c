@@ -3,8 +3,9 @@
  * Deferred domain decisions (semantics §2.7.3): a TCP flow that a domain
  * rule allowed at its SYN, or that a deny domain rule could still catch,
  * is held here before anything is dialled. The guest's first flight is
- * read (up to 16 KiB or the peek timeout) and parsed (lib/inspect): the
- * TLS SNI, or an HTTP/1 Host that is a name, is the flow's name; the
+ * read and parsed (lib/inspect): a TLS ClientHello is waited for (up to
+ * 16 KiB or the peek timeout), anything else is judged on its first read;
+ * the TLS SNI, or an HTTP/1 Host that is a name, is the flow's name; the
  * policy is walked again with it (sbgw_policy_judge_named). A denied flow
  * is reset and never dialled; an allowed one is dialled and the buffered
  * bytes replayed upstream. Every decision is counted and logged.
@@ -19,6 +20,8 @@
 
 #include "first_flight.h"
 #include "relay_priv.h"
+
+#define TLS_HANDSHAKE 0x16 /* the content type of a ClientHello's record */
 
 struct pin_query {
 	struct sbgw_relay *r;
@@ -123,9 +126,21 @@ void sbgw_relay_peek_event(struct sbgw_relay *r, struct conn *c)
 		if (sbgw_pipe_len(in) >= SBGW_FIRST_FLIGHT_MAX)
 			break;
 	}
+	if (sbgw_pipe_len(in) == 0 && !c->eof[GUEST]) {
+		if (sbgw_relay_watch(r, c, GUEST, EPOLLIN) < 0)
+			sbgw_relay_close(r, c, true);
+		return;
+	}
 	k = sbgw_first_flight_parse(in->buf + in->head, sbgw_pipe_len(in), &ff);
-	if (k == SBGW_FIRST_FLIGHT_NEED_MORE && !c->eof[GUEST] &&
-	    sbgw_pipe_len(in) < SBGW_FIRST_FLIGHT_MAX) {
+	/*
+	 * Only a TLS handshake record is worth waiting for (§2.7.3: stop early
+	 * when the first byte is not 0x16). Anything else is judged on what its
+	 * first read brought: a whole HTTP/1 head names its Host, the rest is
+	 * for the pins, so a client that speaks first with a short message
+	 * is not held for the timeout.
+	 */
+	if (k == SBGW_FIRST_FLIGHT_NEED_MORE && in->buf[in->head] == TLS_HANDSHAKE &&
+	    !c->eof[GUEST] && sbgw_pipe_len(in) < SBGW_FIRST_FLIGHT_MAX) {
 		if (sbgw_relay_watch(r, c, GUEST, EPOLLIN) < 0)
 			sbgw_relay_close(r, c, true);
 		return;

@@ -119,9 +119,11 @@ sandboxes = (
 CONF
 } >"$E2E_TMP/sbgw.conf"
 e2e_start "$E2E_TMP/sbgw.conf" || exit 1
-# The DNS service's sockets leave the gateway namespace through the host
-# port (as an operator routes the slow path's traffic).
+# The DNS service's sockets (and the relay's upstream connections) leave
+# the gateway namespace through the host port (as an operator routes the
+# slow path's traffic).
 ip -n "$NS_GW" route add default via 169.254.253.2 dev "$E2E_HOST_PORT"
+ip -n "$NS_GW" -6 route add default via fd6d:7367:7700::2 dev "$E2E_HOST_PORT"
 
 # ---- Helpers --------------------------------------------------------------
 # qry I SERVER NAME [TYPE] [DIG OPTIONS]: dig from guest I, one try, no

@@ -263,10 +263,11 @@ e2e_check "deferred denials are counted" deferred_counted
 # slow_client NS SECONDS BYTES...: connect to PUB_IP:80, send BYTES, stay
 # silent for SECONDS, then report whether the connection is still open.
 slow_client() {
-	e2e_in "$1" "$PY" - "$PUB_IP" "$2" "$3" <<'PYEOF'
+	e2e_in "$1" "$PY" - "$PUB_IP" "$2" "$3" "${4:-80}" <<'PYEOF'
 import socket, sys, time
-addr, wait, data = sys.argv[1], float(sys.argv[2]), sys.argv[3].encode().decode("unicode_escape").encode("latin-1")
-s = socket.create_connection((addr, 80), timeout=5)
+addr, wait, port = sys.argv[1], float(sys.argv[2]), int(sys.argv[4])
+data = sys.argv[3].encode().decode("unicode_escape").encode("latin-1")
+s = socket.create_connection((addr, port), timeout=5)
 s.sendall(data)
 time.sleep(wait)
 s.settimeout(0.5)
@@ -282,24 +283,34 @@ PYEOF
 before_timeouts=$(relay_counter peek_timeouts)
 slowloris() {
 	local out
-	out=$(slow_client "$G5" 3 'GET / HTTP/1.1\r\nHo')
+	# A TLS record header announcing a 512-byte handshake, then silence.
+	out=$(slow_client "$G5" 3 '\x16\x03\x01\x02\x00\x01' 4433)
 	echo "$out"
 	[ "$out" = "open" ] && [ "$(relay_counter peek_timeouts)" -gt "$before_timeouts" ]
 }
 e2e_check "slow first flight: after first_flight_timeout_ms the pins decide (connection relayed on)" slowloris
 e2e_check "... and the decision is logged as pins-timeout" \
-	relay_logged "sandbox=denyname dst=203\.0\.113\.10 port=80 name=- source=pins-timeout verdict=allow"
-oversized() { # a 20 KiB request head whose Host (blocked.test) lies past the 16 KiB looked at
+	relay_logged "sandbox=denyname dst=203\.0\.113\.10 port=4433 name=- source=pins-timeout verdict=allow"
+oversized() { # a TLS record of 20 KiB whose ClientHello never completes within the 16 KiB looked at
 	local t0 p0 out
 	t0=$(grep -c "source=pins-timeout" "$E2E_TMP/sbgw.log")
 	p0=$(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")
 	# The client stays longer than the timeout: a decision by size is "pins", by time "pins-timeout".
-	out=$(slow_client "$G5" 2.5 "GET / HTTP/1.1\\r\\nX-Pad: $(head -c 20000 /dev/zero | tr '\0' a)\\r\\nHost: blocked.test\\r\\n\\r\\n")
+	out=$(slow_client "$G5" 2.5 "\\x16\\x03\\x01\\x4e\\x20\\x01\\x00\\x4e\\x1c$(head -c 20000 /dev/zero | tr '\0' a)" 4433)
 	echo "$out; pins decisions $p0 -> $(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")"
 	[ "$(grep -c "source=pins verdict" "$E2E_TMP/sbgw.log")" -gt "$p0" ] &&
 		[ "$(grep -c "source=pins-timeout" "$E2E_TMP/sbgw.log")" -eq "$t0" ]
 }
-e2e_check "oversized first flight: decided at 16 KiB by the pins alone (no name past the limit), not by the timeout" oversized
+e2e_check "oversized first flight: decided at 16 KiB by the pins alone, not by the timeout" oversized
+short_first() { # a client that speaks first with a few bytes (not TLS, not a whole HTTP head)
+	local out start end
+	start=$(date +%s%N)
+	out=$(e2e_in "$G5" "$PY" -c 'import socket; s=socket.create_connection(("'"$PUB_IP"'", 7), timeout=3); s.sendall(b"hello"); print(s.recv(10).decode())')
+	end=$(date +%s%N)
+	echo "$out after $(( (end - start) / 1000000 )) ms"
+	[ "$out" = "hello" ] && [ $(( (end - start) / 1000000 )) -lt 1400 ]
+}
+e2e_check "a short non-TLS first flight is judged at once (echo answered before the timeout)" short_first
 # Idle connections: 300 deferred connections that never send a byte. While
 # the relay holds them, the other sandboxes' relayed traffic is served.
 idle_flood() {
