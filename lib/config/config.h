@@ -39,6 +39,10 @@
 #define SBGW_DEFAULT_TLS_STATE_DIR "/var/lib/sbgw/tls"
 #define SBGW_DEFAULT_CONTROL_SOCKET "/run/sbgw/control.sock"
 #define SBGW_FLOWS_MAX (1u << 28)
+#define SBGW_RELAY_FIRST_FLIGHT_MS_DEFAULT 5000 /* semantics §2.7.3 */
+#define SBGW_RELAY_FIRST_FLIGHT_MS_MAX 60000
+#define SBGW_RELAY_CONNS_DEFAULT 4096
+#define SBGW_RELAY_CONNS_MAX 1048576
 #define SBGW_MBUFS_MIN 1024
 #define SBGW_MBUFS_MAX (1u << 26)
 #define SBGW_PLACEHOLDER_MAX 1024    /* bytes (semantics §1.11) */
@@ -202,6 +206,10 @@ struct sbgw_gateway {
 	char *control_socket; /* default "/run/sbgw/control.sock" */
 	uint32_t flows;       /* default 1048576 */
 	uint32_t mbufs;       /* packet buffers in the pool; 0 (default): sized from ports and workers */
+	struct {
+		uint32_t first_flight_timeout_ms; /* default 5000: semantics §2.7.3 */
+		uint32_t max_connections;         /* default 4096: relayed connections at once */
+	} relay;
 	bool has_floor;
 	struct sbgw_policy floor;
 };

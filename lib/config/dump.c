@@ -97,6 +97,8 @@ static void dump_gateway(FILE *out, const struct sbgw_gateway *gw)
 		fprintf(out, "  mbufs: %u\n", gw->mbufs);
 	else
 		fprintf(out, "  mbufs: (sized from ports and workers)\n");
+	fprintf(out, "  relay: first_flight_timeout_ms %u, max_connections %u\n",
+		gw->relay.first_flight_timeout_ms, gw->relay.max_connections);
 	if (gw->has_floor) {
 		fprintf(out, "  floor:\n");
 		sbgw_policy_dump(&gw->floor, out, "    ");

@@ -26,6 +26,7 @@ static const struct cfg_key gateway_keys[] = {
 	{"control", CFG_T_GROUP, false},
 	{"flows", CFG_T_INT, false},
 	{"mbufs", CFG_T_INT, false},
+	{"relay", CFG_T_GROUP, false},
 	{"floor", CFG_T_STRING | CFG_T_GROUP, false},
 	{NULL, 0, false},
 };
@@ -59,6 +60,12 @@ static const struct cfg_key tls_keys[] = {
 	{NULL, 0, false},
 };
 
+static const struct cfg_key relay_keys[] = {
+	{"first_flight_timeout_ms", CFG_T_INT, false},
+	{"max_connections", CFG_T_INT, false},
+	{NULL, 0, false},
+};
+
 static const struct cfg_key control_keys[] = {
 	{"socket", CFG_T_STRING, false},
 	{NULL, 0, false},
@@ -68,6 +75,8 @@ int cfg_gateway_defaults(struct sbgw_gateway *gw)
 {
 	memset(gw, 0, sizeof(*gw));
 	gw->flows = SBGW_FLOWS_DEFAULT;
+	gw->relay.first_flight_timeout_ms = SBGW_RELAY_FIRST_FLIGHT_MS_DEFAULT;
+	gw->relay.max_connections = SBGW_RELAY_CONNS_DEFAULT;
 	gw->tls.ca_cn = strdup(SBGW_DEFAULT_CA_CN);
 	gw->tls.state_dir = strdup(SBGW_DEFAULT_TLS_STATE_DIR);
 	gw->control_socket = strdup(SBGW_DEFAULT_CONTROL_SOCKET);
@@ -320,6 +329,21 @@ static void parse_mbufs(struct cfg_ctx *ctx, const config_setting_t *s, struct s
 		gw->mbufs = (uint32_t)v;
 }
 
+/* The TCP relay (lib/relay): how long a first flight may take, how many connections at once. */
+static void parse_relay(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_gateway *gw)
+{
+	const config_setting_t *m;
+	long long v;
+
+	cfg_check_keys(ctx, s, relay_keys);
+	m = cfg_member(s, "first_flight_timeout_ms", CFG_T_INT);
+	if (m != NULL && cfg_int_range(ctx, m, 1, SBGW_RELAY_FIRST_FLIGHT_MS_MAX, &v) == 0)
+		gw->relay.first_flight_timeout_ms = (uint32_t)v;
+	m = cfg_member(s, "max_connections", CFG_T_INT);
+	if (m != NULL && cfg_int_range(ctx, m, 1, SBGW_RELAY_CONNS_MAX, &v) == 0)
+		gw->relay.max_connections = (uint32_t)v;
+}
+
 static int parse_floor(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_gateway *gw)
 {
 	enum sbgw_preset preset;
@@ -375,6 +399,9 @@ int cfg_parse_gateway(struct cfg_ctx *ctx, const config_setting_t *s, struct sbg
 	m = cfg_member(s, "mbufs", CFG_T_INT);
 	if (m != NULL)
 		parse_mbufs(ctx, m, gw);
+	m = cfg_member(s, "relay", CFG_T_GROUP);
+	if (m != NULL)
+		parse_relay(ctx, m, gw);
 	m = cfg_member(s, "floor", CFG_T_STRING | CFG_T_GROUP);
 	if (m != NULL)
 		return parse_floor(ctx, m, gw);

@@ -86,6 +86,7 @@ int sbgw_hostif_configure(int ifindex)
 	char name[IF_NAMESIZE], path[128];
 	struct nl_req r;
 	struct in_addr a;
+	struct in6_addr a6;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -112,33 +113,66 @@ int sbgw_hostif_configure(int ifindex)
 	if (rc < 0)
 		return rc;
 
-	/* The host link must not be a way around the gateway's IPv6 handling. */
+	/*
+	 * IPv6 on the host link only as sbgw configures it: a fixed address,
+	 * no router advertisements, no autoconfiguration; it carries the
+	 * relay's IPv6 guests (redirected to that address) and nothing the
+	 * gateway's IPv6 handling does not see.
+	 */
 	if (if_indextoname((unsigned int)ifindex, name) != NULL) {
+		static const char *const off[] = {"accept_ra", "autoconf", "accept_dad"};
+
+		for (unsigned int i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+			snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", name, off[i]);
+			write_sysctl(path, "0");
+		}
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-		write_sysctl(path, "1");
+		write_sysctl(path, "0");
 	}
-	return 0;
+	memset(&r, 0, sizeof(r));
+	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+	r.h.nlmsg_type = RTM_NEWADDR;
+	r.h.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	r.addr.ifa_family = AF_INET6;
+	r.addr.ifa_prefixlen = SBGW_HOSTIF_PREFIX6;
+	r.addr.ifa_flags = IFA_F_NODAD;
+	r.addr.ifa_index = (unsigned int)ifindex;
+	inet_pton(AF_INET6, SBGW_HOSTIF_KERNEL6, &a6);
+	add_attr(&r, IFA_LOCAL, &a6, sizeof(a6));
+	add_attr(&r, IFA_ADDRESS, &a6, sizeof(a6));
+	return talk(&r);
 }
 
-int sbgw_hostif_route(int ifindex, const uint8_t dst[4], uint8_t len)
+static int route(int ifindex, int family, const uint8_t *dst, uint8_t len)
 {
 	struct nl_req r;
-	struct in_addr gw;
+	uint8_t gw[16];
 	uint32_t oif = (uint32_t)ifindex;
+	unsigned short alen = family == AF_INET ? 4 : 16;
 
 	memset(&r, 0, sizeof(r));
 	r.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
 	r.h.nlmsg_type = RTM_NEWROUTE;
 	r.h.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
-	r.route.rtm_family = AF_INET;
+	r.route.rtm_family = (unsigned char)family;
 	r.route.rtm_dst_len = len;
 	r.route.rtm_table = RT_TABLE_MAIN;
 	r.route.rtm_protocol = RTPROT_STATIC;
 	r.route.rtm_scope = RT_SCOPE_UNIVERSE;
 	r.route.rtm_type = RTN_UNICAST;
-	inet_pton(AF_INET, SBGW_HOSTIF_GATEWAY, &gw);
-	add_attr(&r, RTA_DST, dst, 4);
-	add_attr(&r, RTA_GATEWAY, &gw, sizeof(gw));
+	inet_pton(family, family == AF_INET ? SBGW_HOSTIF_GATEWAY : SBGW_HOSTIF_GATEWAY6, gw);
+	add_attr(&r, RTA_DST, dst, alen);
+	add_attr(&r, RTA_GATEWAY, gw, alen);
 	add_attr(&r, RTA_OIF, &oif, sizeof(oif));
 	return talk(&r);
+}
+
+int sbgw_hostif_route(int ifindex, const uint8_t dst[4], uint8_t len)
+{
+	return route(ifindex, AF_INET, dst, len);
+}
+
+int sbgw_hostif_route6(int ifindex, const uint8_t dst[16], uint8_t len)
+{
+	return route(ifindex, AF_INET6, dst, len);
 }

@@ -17,11 +17,18 @@
 #define SBGW_HOSTIF_KERNEL "169.254.253.1"
 #define SBGW_HOSTIF_GATEWAY "169.254.253.2"
 #define SBGW_HOSTIF_PREFIX 30
+/* Its IPv6 side (a fixed ULA /64): what the relay's IPv6 guests are redirected to. */
+#define SBGW_HOSTIF_KERNEL6 "fd6d:7367:7700::1"
+#define SBGW_HOSTIF_GATEWAY6 "fd6d:7367:7700::2"
+#define SBGW_HOSTIF_PREFIX6 64
 
 /* Bring ifindex up with the kernel-side address. 0 or -errno. */
 int sbgw_hostif_configure(int ifindex);
 
 /* Route dst/len (IPv4, network order) via the gateway side of the host link. */
 int sbgw_hostif_route(int ifindex, const uint8_t dst[4], uint8_t len);
+
+/* The same for an IPv6 prefix (16 bytes, network order). */
+int sbgw_hostif_route6(int ifindex, const uint8_t dst[16], uint8_t len);
 
 #endif

@@ -27,6 +27,8 @@
 #include "policy.h"
 #include "profile.h"
 #include "publish.h"
+#include "redirect.h"
+#include "relay.h"
 #include "service.h"
 
 #define SBGW_BURST 32
@@ -41,6 +43,7 @@ struct sbgw_sandbox_counters {
 	uint64_t to_guest_packets, to_guest_bytes;
 	uint64_t flows_created;
 	uint64_t flows_revoked; /* denied by a policy swapped in after they started */
+	uint64_t icmp_errors_relayed; /* ICMP errors from the uplink passed to this guest */
 	uint64_t drops[SBGW_DROP_COUNT];
 } __rte_cache_aligned;
 
@@ -141,6 +144,8 @@ struct sbgw_dataplane {
 	struct sbgw_dns_sandbox *dns_sandboxes;
 	struct sbgw_publish *publish;                /* published ports (NULL: none) */
 	const struct sbgw_publish_owners *published; /* its owner table, read by workers */
+	struct sbgw_redirect *redirect;     /* relayed TCP's original destinations; NULL: no relay */
+	struct sbgw_relay *relay;           /* on the main lcore, beside the DNS service */
 	uint32_t *max_connections; /* per sandbox, read by the flow tables */
 	uint32_t n_sandboxes; /* configured sandboxes: sandboxes[0..n_sandboxes) */
 	uint32_t n_attached;  /* plus the host port, when there is one, at [n_sandboxes] */
@@ -237,6 +242,24 @@ struct sbgw_policy_rt *sbgw_policy_rt_create(struct sbgw_policy_compiled *compil
 					     unsigned int n_workers);
 void sbgw_policy_rt_free(struct sbgw_policy_rt *p, unsigned int n_workers);
 void sbgw_live_free_retired(struct sbgw_dataplane *gw, bool all);
+
+/*
+ * The PROXY verdict (datapath/redirect.c): send a guest's TCP segment to
+ * the relay through the host port, recording its original destination on
+ * a SYN. SBGW_DROP_NONE when taken; else the reason to refuse it.
+ */
+enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+				   struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+				   uint8_t kind, int32_t rule, uint64_t now);
+/* A segment from the host kernel to a guest: the relay's, turned back? true when taken. */
+bool sbgw_redirect_reply(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
+			 struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now);
+
+/* ICMP errors from the uplink (datapath/icmp_error.c). */
+bool sbgw_icmp_is_error(const struct sbgw_pkt_info *info);
+/* Relay one to the guest whose flow it quotes, or drop it (counted). Consumes m. */
+void sbgw_icmp_error_to_guest(struct sbgw_worker *w, struct rte_mbuf *m,
+			      const struct sbgw_pkt_info *info, bool handed_off);
 
 int sbgw_worker_main(void *arg);
 int sbgw_telemetry_register(struct sbgw_dataplane *gw);

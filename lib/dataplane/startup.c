@@ -37,6 +37,7 @@
 #define PIN_NAMES_PER_SANDBOX 4096
 #define PIN_ADDRS_PER_SANDBOX 8192
 #define PUBLISHED_RING_SIZE 1024 /* frames crossing workers on published ports */
+#define REDIRECT_SLOTS 65536 /* relayed connections being set up or open, all sandboxes */
 
 __attribute__((format(printf, 3, 4)))
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
@@ -346,6 +347,12 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	inet_pton(AF_INET, SBGW_HOSTIF_GATEWAY, sb->gw4);
 	inet_pton(AF_INET, SBGW_HOSTIF_KERNEL, sb->guest4);
 	sb->v4 = true;
+	/* IPv6 on the host link serves the relay (and the host's own traffic if routed). */
+	hc->link.net6.len = SBGW_HOSTIF_PREFIX6;
+	inet_pton(AF_INET6, SBGW_HOSTIF_GATEWAY6, sb->gw6);
+	inet_pton(AF_INET6, SBGW_HOSTIF_KERNEL6, sb->guest6);
+	sbgw_link_local_from_mac(sb->gw_mac.addr_bytes, sb->gw6_ll);
+	sb->v6 = true;
 	memset(&allow_all, 0, sizeof(allow_all));
 	if (sbgw_policy_preset(&allow_all, SBGW_PRESET_ALLOW_ALL) < 0)
 		return -ENOMEM;
@@ -370,6 +377,15 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			continue;
 		addr_bytes(&l->net4.addr, net);
 		rc = sbgw_hostif_route((int)info.if_index, net, l->net4.len);
+	}
+	for (uint32_t i = 0; rc == 0 && i < gw->n_sandboxes; i++) {
+		const struct sbgw_link *l = &gw->cfg->sandboxes[i].link;
+		uint8_t net6[16];
+
+		if (!l->nic_present || l->net6.addr.family != AF_INET6 || !gw->sandboxes[i].v6)
+			continue;
+		addr_bytes(&l->net6.addr, net6);
+		rc = sbgw_hostif_route6((int)info.if_index, net6, l->net6.len);
 	}
 	if (rc < 0) {
 		fail_msg(err, errlen, "host port: configuring the kernel side: %s", strerror(-rc));
@@ -479,6 +495,38 @@ static int setup_publish(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The relay, when there is a host port to redirect into: its listening
+ * socket on the kernel's link address, and the table the fast path fills.
+ */
+static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	const struct sbgw_sandbox_rt *host = &gw->sandboxes[gw->n_sandboxes];
+	struct sbgw_relay_params rp;
+
+	if (gw->n_attached == gw->n_sandboxes || gw->n_sandboxes == 0)
+		return 0;
+	gw->redirect = sbgw_redirect_create(REDIRECT_SLOTS, (int)rte_socket_id());
+	if (gw->redirect == NULL) {
+		fail_msg(err, errlen, "relay: redirect table: out of memory");
+		return -ENOMEM;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.redirect = gw->redirect;
+	rp.dns = gw->dns;
+	memcpy(rp.listen4, host->guest4, 4);
+	if (host->v6)
+		memcpy(rp.listen6, host->guest6, 16);
+	rp.port = SBGW_RELAY_PORT;
+	rp.max_conns = gw->cfg->gw.relay.max_connections;
+	rp.peek_timeout_ms = gw->cfg->gw.relay.first_flight_timeout_ms;
+	rp.tsc_hz = gw->tsc_hz;
+	rp.cfg = gw->cfg;
+	rp.pins = gw->pins;
+	gw->relay = sbgw_relay_create(&rp, err, errlen);
+	return gw->relay == NULL ? -EINVAL : 0;
+}
+
 static struct rte_eth_dev_tx_buffer *txbuf_create(uint64_t *dropped)
 {
 	struct rte_eth_dev_tx_buffer *b;
@@ -549,8 +597,9 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			return -ENOMEM;
 		}
 		snprintf(name, sizeof(name), "sbgw_dns_out_%u", i);
+		/* Also frames other workers send to this worker's ports (relayed TCP). */
 		w->dns_out = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+					     RING_F_SC_DEQ);
 		if (w->dns_out == NULL) {
 			fail_msg(err, errlen, "worker %u: DNS ring: out of memory", i);
 			return -ENOMEM;
@@ -747,6 +796,8 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 		rc = setup_workers(gw, err, errlen);
 	if (rc == 0)
 		rc = setup_dns(gw, err, errlen);
+	if (rc == 0)
+		rc = setup_relay(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
 	rc = sbgw_telemetry_register(gw);
@@ -791,9 +842,15 @@ int sbgw_dataplane_run(struct sbgw_dataplane *gw)
 		fprintf(stderr, "sbgw: published ports: cannot start their thread\n");
 		gw->stop = true;
 	}
-	/* The main lcore is the slow-path core: it runs the DNS service and the control socket. */
-	if (gw->dns != NULL) {
+	/*
+	 * The main lcore is the slow-path core: it runs the relay, the DNS
+	 * service and the control socket (the DNS loop calls main_lcore_idle).
+	 */
+	if (gw->dns != NULL)
 		sbgw_dns_set_idle(gw->dns, main_lcore_idle, gw);
+	if (gw->relay != NULL) {
+		sbgw_relay_run(gw->relay, gw->dns, &gw->stop);
+	} else if (gw->dns != NULL) {
 		sbgw_dns_run(gw->dns, &gw->stop);
 	} else {
 		while (!gw->stop) {
@@ -868,6 +925,8 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 	}
 	sbgw_publish_free(gw->publish);
 	sbgw_live_free_retired(gw, true); /* the workers have stopped */
+	sbgw_relay_free(gw->relay);
+	sbgw_redirect_free(gw->redirect);
 	sbgw_dns_free(gw->dns);
 	sbgw_pins_free(gw->pins);
 	free(gw->dns_sandboxes);

@@ -11,6 +11,8 @@
  *   /sbgw/workers             per worker: busy cycles, packets, live flows
  *   /sbgw/dns                 the DNS service: its own time and the
  *                             upstreams' per forwarded query, sockets open
+ *   /sbgw/relay               the TCP relay: connections, DNS queries, host
+ *                             services, bytes, and the redirect table's live entries
  *
  * Workers own their counters and never synchronise them; a reader sums
  * the workers' copies, so a figure may be a burst behind, never torn
@@ -19,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -144,6 +147,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 		sum.to_guest_bytes += c->to_guest_bytes;
 		sum.flows_created += c->flows_created;
 		sum.flows_revoked += c->flows_revoked;
+		sum.icmp_errors_relayed += c->icmp_errors_relayed;
 		for (unsigned int r = 0; r < SBGW_DROP_COUNT; r++)
 			sum.drops[r] += c->drops[r];
 		connections += sbgw_flow_connections(gw->workers[w].flows, sb->index);
@@ -156,6 +160,7 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "to_guest_bytes", sum.to_guest_bytes);
 	rte_tel_data_add_dict_u64(d, "flows_created", sum.flows_created);
 	rte_tel_data_add_dict_u64(d, "flows_revoked", sum.flows_revoked);
+	rte_tel_data_add_dict_u64(d, "icmp_errors_relayed", sum.icmp_errors_relayed);
 	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
 	add_drops(d, sum.drops);
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);
@@ -250,6 +255,40 @@ static int cmd_dns(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The relay's counters are written by the slow core alone; read as they are. */
+static int cmd_relay(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dataplane *gw = telemetry_gw;
+	const struct sbgw_relay_counters *c;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (gw->relay == NULL)
+		return 0;
+	c = sbgw_relay_counters(gw->relay);
+	rte_tel_data_add_dict_u64(d, "accepted", c->accepted);
+	rte_tel_data_add_dict_u64(d, "active", c->active);
+	rte_tel_data_add_dict_u64(d, "closed", c->closed);
+	rte_tel_data_add_dict_u64(d, "no_redirect", c->no_redirect);
+	rte_tel_data_add_dict_u64(d, "over_capacity", c->over_capacity);
+	rte_tel_data_add_dict_u64(d, "dns_queries", c->dns_queries);
+	rte_tel_data_add_dict_u64(d, "dns_busy", c->dns_busy);
+	rte_tel_data_add_dict_u64(d, "host_connected", c->host_connected);
+	rte_tel_data_add_dict_u64(d, "host_refused", c->host_refused);
+	rte_tel_data_add_dict_u64(d, "host_fallback", c->host_fallback);
+	rte_tel_data_add_dict_u64(d, "timeouts", c->timeouts);
+	rte_tel_data_add_dict_u64(d, "deferred_allowed", c->deferred_allowed);
+	rte_tel_data_add_dict_u64(d, "deferred_denied", c->deferred_denied);
+	rte_tel_data_add_dict_u64(d, "peek_timeouts", c->peek_timeouts);
+	rte_tel_data_add_dict_u64(d, "upstream_failed", c->upstream_failed);
+	rte_tel_data_add_dict_u64(d, "bytes_to_guest", c->bytes_to_guest);
+	rte_tel_data_add_dict_u64(d, "bytes_from_guest", c->bytes_from_guest);
+	rte_tel_data_add_dict_u64(d, "redirect_live",
+				  sbgw_redirect_live(gw->redirect, rte_rdtsc()));
+	return 0;
+}
+
 int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 {
 	int rc = 0;
@@ -265,5 +304,7 @@ int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 					 "Worker lcores: cycles, packets, flows. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbgw/dns", cmd_dns,
 					 "DNS service: its own and the upstreams' time per query. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/relay", cmd_relay,
+					 "TCP relay counters. No parameters");
 	return rc < 0 ? -EINVAL : 0;
 }

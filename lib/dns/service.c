@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
@@ -41,6 +43,7 @@
 #define TICK_MS 5
 #define CHAN_IDLE_S 5 /* a channel idle this long is closed (its NAT flow then ages out) */
 #define BELL_EV SBGW_DNS_CHAN_EV_LIMIT /* the doorbell's epoll data */
+#define TCP_EV 0x80000000u /* | pending index: a TCP query's upstream connection */
 #define TIMING_SAMPLES 4096 /* forwarded queries kept for the timing percentiles */
 #define BURST 32
 #define DNS_PORT 53
@@ -81,6 +84,15 @@ struct pending {
 	uint64_t service_tsc;     /* the service's own time so far: waiting and working */
 	uint64_t work_tsc;        /* of which working (from the dequeue) */
 	int rule;
+	/* A query from a DNS-over-TCP connection: TCP upstream, answer to reply(). */
+	int fd;        /* its upstream connection, or -1 */
+	bool tcp;
+	bool replied;
+	bool tcp_sent; /* the query went out on the upstream connection */
+	sbgw_dns_reply_fn reply;
+	void *reply_ctx;
+	uint64_t reply_token;
+	size_t tcp_have; /* bytes of tcp_buf received from the upstream */
 	struct sbgw_dns_question q;
 	size_t guest_len;
 	uint8_t guest_wire[SBGW_DNS_MAX_MESSAGE];
@@ -88,6 +100,7 @@ struct pending {
 	uint8_t family;
 	uint8_t guest_ip[16], resolver_ip[16];
 	uint16_t guest_port;
+	uint8_t tcp_buf[2 + SBGW_DNS_MAX_MESSAGE];
 };
 
 /*
@@ -118,7 +131,7 @@ struct sbgw_dns {
 	uint32_t *free_pend, n_free; /* free pending slots, a stack */
 	uint32_t *active, n_active;  /* pending slots in use, in no order */
 	struct timing *timing;
-	uint64_t tick_tsc, idle_tsc;
+	uint64_t tick_tsc, idle_tsc, next_tick;
 	void (*idle)(void *arg); /* other main-lcore work, once per loop */
 	void *idle_arg;
 };
@@ -439,7 +452,7 @@ static int append_data(struct rte_mempool *pool, struct rte_mbuf *m, const uint8
  * A frame from the resolver the guest addressed back to the guest, with
  * msg as the UDP payload, queued for the worker owning the guest's port.
  */
-static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const uint8_t *msg,
+static void send_to_guest(struct sbgw_dns *svc, struct pending *pq, const uint8_t *msg,
 			  size_t len)
 {
 	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[pq->sandbox];
@@ -452,6 +465,12 @@ static void send_to_guest(struct sbgw_dns *svc, const struct pending *pq, const 
 	struct rte_mbuf *m;
 	uint32_t sum;
 
+	if (pq->reply != NULL) { /* DNS over TCP: the relay frames and sends it */
+		if (!pq->replied)
+			pq->reply(pq->reply_ctx, pq->reply_token, msg, len);
+		pq->replied = true;
+		return;
+	}
 	memcpy(hdr, sb->guest_mac, 6);
 	memcpy(hdr + 6, sb->gw_mac, 6);
 	hdr[12] = v4 ? 0x08 : 0x86;
@@ -521,14 +540,15 @@ static void log_decision(struct sbgw_dns *svc, const struct pending *pq, const c
 	if (!rte_log_can_log(dns_logtype, RTE_LOG_INFO))
 		return;
 	ms = (double)(rte_rdtsc() - pq->start) * 1000.0 / (double)svc->p.tsc_hz;
-	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f",
+	DNS_LOG(INFO, "sandbox=%s query=%s type=%s verdict=%s rule=%s upstream=%s rcode=%s ms=%.1f%s",
 		svc->p.sandboxes[pq->sandbox].cfg->name, pq->q.name[0] ? pq->q.name : ".",
 		sbgw_dns_type_name(pq->q.qtype, type, sizeof(type)), verdict,
-		verdict_rule(pq->rule, rule, sizeof(rule)), upstream, sbgw_dns_rcode_name(rcode), ms);
+		verdict_rule(pq->rule, rule, sizeof(rule)), upstream, sbgw_dns_rcode_name(rcode), ms,
+		pq->tcp ? " transport=tcp" : "");
 }
 
 /* Answer from the gateway itself: a synthesised rcode. */
-static void answer_rcode(struct sbgw_dns *svc, const struct pending *pq, uint8_t rcode,
+static void answer_rcode(struct sbgw_dns *svc, struct pending *pq, uint8_t rcode,
 			 const char *verdict)
 {
 	uint8_t out[SBGW_DNS_MAX_MESSAGE];
@@ -541,14 +561,106 @@ static void answer_rcode(struct sbgw_dns *svc, const struct pending *pq, uint8_t
 		send_to_guest(svc, pq, out, n);
 }
 
+static void close_tcp(struct sbgw_dns *svc, struct pending *pq)
+{
+	if (pq->fd < 0)
+		return;
+	epoll_ctl(svc->epfd, EPOLL_CTL_DEL, pq->fd, NULL);
+	close(pq->fd);
+	pq->fd = -1;
+}
+
+static uint16_t random_id(void)
+{
+	uint16_t id;
+
+	/* Unpredictable transaction IDs: an off-path attacker must guess them. */
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint16_t)rte_rand();
+	return id;
+}
+
+/*
+ * A TCP query goes to the upstream over TCP (semantics §3.3): connect
+ * without blocking, send the length-prefixed query once writable
+ * (tcp_send), read the length-prefixed answer (tcp_event). The deadline
+ * covers connect and query alike.
+ */
+static int dial_tcp(struct sbgw_dns *svc, struct pending *pq)
+{
+	const struct sandbox_state *s = &svc->sb[pq->sandbox];
+	struct epoll_event ev;
+	int fd;
+
+	close_tcp(svc, pq);
+	fd = socket(pq->up.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	pq->id = random_id();
+	pq->tcp_sent = false;
+	pq->tcp_have = 0;
+	if (connect(fd, (struct sockaddr *)&pq->up.sa, pq->up.len) < 0 && errno != EINPROGRESS) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLOUT;
+	ev.data.u32 = TCP_EV | (uint32_t)(pq - svc->pend);
+	if (epoll_ctl(svc->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	pq->fd = fd;
+	pq->sent = rte_rdtsc();
+	pq->deadline = pq->sent + svc->p.tsc_hz / 1000 * s->timeout_ms;
+	return 0;
+}
+
+/* The connection is up: the query, in one write (it is far below any socket buffer). */
+static int tcp_send(struct sbgw_dns *svc, struct pending *pq)
+{
+	uint8_t wire[2 + SBGW_DNS_MAX_MESSAGE];
+	struct epoll_event ev;
+	size_t n;
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (getsockopt(pq->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
+		return -(err ? err : errno);
+	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, pq->id, wire + 2,
+				    sizeof(wire) - 2);
+	if (n == 0)
+		return -EINVAL;
+	wire[0] = (uint8_t)(n >> 8);
+	wire[1] = (uint8_t)n;
+	if (send(pq->fd, wire, n + 2, MSG_NOSIGNAL) != (ssize_t)(n + 2))
+		return -EIO;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = TCP_EV | (uint32_t)(pq - svc->pend);
+	if (epoll_ctl(svc->epfd, EPOLL_CTL_MOD, pq->fd, &ev) < 0)
+		return -errno;
+	pq->tcp_sent = true;
+	return 0;
+}
+
 static void release(struct sbgw_dns *svc, struct pending *pq)
 {
 	uint32_t idx = (uint32_t)(pq - svc->pend);
 	uint32_t last;
 
 	sbgw_dns_chans_forget(svc->chans, &pq->t);
+	close_tcp(svc, pq);
 	if (!pq->used)
 		return;
+	/* Every TCP query hears back, if only that there is no answer (§3.2 step 1). */
+	if (pq->reply != NULL && !pq->replied)
+		pq->reply(pq->reply_ctx, pq->reply_token, NULL, 0);
+	pq->replied = true;
 	svc->sb[pq->sandbox].in_flight--;
 	pq->used = false;
 	last = svc->active[--svc->n_active];
@@ -569,6 +681,8 @@ static int dial(struct sbgw_dns *svc, struct pending *pq)
 	int rc;
 
 	sbgw_dns_chans_forget(svc->chans, &pq->t);
+	if (pq->tcp)
+		return dial_tcp(svc, pq);
 	n = sbgw_dns_upstream_query(pq->guest_wire, pq->guest_len, 0, wire, sizeof(wire));
 	if (n == 0)
 		return -EINVAL;
@@ -663,7 +777,8 @@ static void upstream_answered(struct sbgw_dns *svc, struct pending *pq,
 	limited = pq->q;
 	if (pq->family == AF_INET6 && limited.udp_size > IPV6_MTU_PAYLOAD)
 		limited.udp_size = IPV6_MTU_PAYLOAD;
-	n = sbgw_dns_finish(wire, len, &limited, true, out, sizeof(out));
+	/* Over TCP the whole answer goes back: truncation is UDP's (§3.2 step 8). */
+	n = sbgw_dns_finish(wire, len, &limited, !pq->tcp, out, sizeof(out));
 	if (n == 0) {
 		answer_rcode(svc, pq, LDNS_RCODE_SERVFAIL, "servfail-bad-answer");
 		return;
@@ -715,7 +830,7 @@ static bool direct_path_allowed(struct sbgw_dns *svc, const struct pending *pq, 
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.addr = to_addr(pq->resolver_ip, pq->family);
-	pkt.ip_proto = IPPROTO_UDP;
+	pkt.ip_proto = pq->tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	pkt.port = DNS_PORT;
 	v = sbgw_policy_evaluate(sb->compiled, SBGW_EGRESS, &pkt, &sb->cfg->host, NULL);
 	*rule = v.rule;
@@ -792,6 +907,7 @@ static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 	memset(pq, 0, offsetof(struct pending, guest_wire));
 	pq->used = true;
 	pq->t.chan = SBGW_DNS_CHAN_NONE;
+	pq->fd = -1;
 	pq->sandbox = sandbox;
 	pq->rule = -1;
 	pq->active_pos = svc->n_active;
@@ -801,19 +917,16 @@ static struct pending *grab(struct sbgw_dns *svc, uint32_t sandbox)
 }
 
 /* A guest's query frame: §3.2 steps 1–5. */
+static void run_pipeline(struct sbgw_dns *svc, struct pending *pq);
+
 static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 {
 	uint32_t sandbox = m->hash.usr;
-	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[sandbox];
 	struct sandbox_state *s = &svc->sb[sandbox];
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct sbgw_pkt_info info;
 	struct pending *pq;
-	enum sbgw_dns_parse_result pr;
-	struct sbgw_verdict v;
-	uint8_t out[SBGW_DNS_MAX_MESSAGE];
 	const uint8_t *ip;
-	size_t n;
 
 	s->c.queries++;
 	/* The worker parsed this frame already; a failure here is a bug, counted anyway. */
@@ -851,6 +964,50 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 			memcpy(pq->guest_wire, data, pq->guest_len);
 	}
 	rte_pktmbuf_free(m);
+	run_pipeline(svc, pq);
+}
+
+int sbgw_dns_query_tcp(struct sbgw_dns *svc, const struct sbgw_dns_tcp_query *q,
+		       sbgw_dns_reply_fn reply, void *ctx, uint64_t token)
+{
+	size_t alen = q->family == AF_INET ? 4 : 16;
+	struct pending *pq;
+
+	if (q->sandbox >= svc->p.n_sandboxes)
+		return -EINVAL;
+	svc->sb[q->sandbox].c.queries++;
+	pq = grab(svc, q->sandbox);
+	if (pq == NULL) {
+		svc->sb[q->sandbox].c.queue_full++;
+		return -EBUSY;
+	}
+	pq->start = pq->submitted = rte_rdtsc();
+	pq->tcp = true;
+	pq->reply = reply;
+	pq->reply_ctx = ctx;
+	pq->reply_token = token;
+	pq->family = q->family;
+	memcpy(pq->guest_ip, q->guest_ip, alen);
+	memcpy(pq->resolver_ip, q->resolver_ip, alen);
+	pq->guest_port = q->guest_port;
+	/* Longer than any message we accept: parsed as empty, i.e. malformed. */
+	pq->guest_len = q->len <= sizeof(pq->guest_wire) ? q->len : 0;
+	memcpy(pq->guest_wire, q->wire, pq->guest_len);
+	run_pipeline(svc, pq);
+	return 0;
+}
+
+/* §3.2 steps 1–5 for a query of either transport. */
+static void run_pipeline(struct sbgw_dns *svc, struct pending *pq)
+{
+	uint32_t sandbox = pq->sandbox;
+	const struct sbgw_dns_sandbox *sb = &svc->p.sandboxes[sandbox];
+	struct sandbox_state *s = &svc->sb[sandbox];
+	enum sbgw_dns_parse_result pr;
+	struct sbgw_verdict v;
+	uint8_t out[SBGW_DNS_MAX_MESSAGE];
+	enum sbgw_dns_transport t = pq->tcp ? SBGW_DNS_TCP : SBGW_DNS_UDP;
+	size_t n;
 
 	pr = sbgw_dns_parse_query(pq->guest_wire, pq->guest_len, &pq->q);
 	if (pr == SBGW_DNS_QUERY_MALFORMED) {
@@ -865,10 +1022,10 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 		return;
 	}
 	/* Step 2: the name, judged by the policy (and the floor). */
-	v = sbgw_policy_judge_dns(&sb->cfg->net.policy, pq->q.name, SBGW_DNS_UDP);
+	v = sbgw_policy_judge_dns(&sb->cfg->net.policy, pq->q.name, t);
 	pq->rule = v.rule;
 	if (v.action == SBGW_ACTION_ALLOW && svc->p.floor != NULL)
-		v = sbgw_policy_judge_dns(svc->p.floor, pq->q.name, SBGW_DNS_UDP);
+		v = sbgw_policy_judge_dns(svc->p.floor, pq->q.name, t);
 	if (v.action != SBGW_ACTION_ALLOW) {
 		s->c.denied++;
 		answer_rcode(svc, pq, LDNS_RCODE_NXDOMAIN, "nxdomain-policy");
@@ -906,6 +1063,58 @@ static void handle_query(struct sbgw_dns *svc, struct rte_mbuf *m)
 		pq->service_tsc = pq->sent - pq->submitted;
 		pq->work_tsc = pq->sent - pq->start;
 	}
+}
+
+/* The upstream connection of a TCP query has news: writable, an answer, or an error. */
+static void tcp_event(struct sbgw_dns *svc, struct pending *pq)
+{
+	struct ldns_struct_pkt *pkt;
+	size_t want;
+	ssize_t n;
+
+	if (!pq->used || pq->fd < 0)
+		return;
+	if (!pq->tcp_sent) {
+		if (tcp_send(svc, pq) < 0) {
+			svc->sb[pq->sandbox].c.upstream_errors++;
+			next_upstream(svc, pq);
+		}
+		return;
+	}
+	for (;;) {
+		want = 2;
+		if (pq->tcp_have >= 2) {
+			size_t mlen = (size_t)pq->tcp_buf[0] << 8 | pq->tcp_buf[1];
+
+			if (mlen == 0 || mlen > SBGW_DNS_MAX_MESSAGE) { /* unusable */
+				svc->sb[pq->sandbox].c.upstream_errors++;
+				next_upstream(svc, pq);
+				return;
+			}
+			want = 2 + mlen;
+			if (pq->tcp_have == want)
+				break;
+		}
+		n = recv(pq->fd, pq->tcp_buf + pq->tcp_have, want - pq->tcp_have, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) { /* reset, refused, or closed before the answer */
+			svc->sb[pq->sandbox].c.upstream_errors++;
+			next_upstream(svc, pq);
+			return;
+		}
+		pq->tcp_have += (size_t)n;
+	}
+	pkt = sbgw_dns_parse(pq->tcp_buf + 2, pq->tcp_have - 2);
+	if (!sbgw_dns_parsed_answers(pkt, pq->tcp_buf + 2, pq->tcp_have - 2, pq->id, &pq->q)) {
+		sbgw_dns_parsed_free(pkt);
+		svc->sb[pq->sandbox].c.upstream_errors++;
+		next_upstream(svc, pq);
+		return;
+	}
+	upstream_answered(svc, pq, pkt, pq->tcp_buf + 2, pq->tcp_have - 2);
+	sbgw_dns_parsed_free(pkt);
+	release(svc, pq);
 }
 
 /* A datagram whose ID is in flight on its channel (channels.h). */
@@ -951,7 +1160,7 @@ static void check_deadlines(struct sbgw_dns *svc, uint64_t now)
 	for (uint32_t i = svc->n_active; i-- > 0;) {
 		struct pending *pq = &svc->pend[svc->active[i]];
 
-		if (pq->t.chan == SBGW_DNS_CHAN_NONE || now < pq->deadline)
+		if ((pq->t.chan == SBGW_DNS_CHAN_NONE && pq->fd < 0) || now < pq->deadline)
 			continue;
 		svc->sb[pq->sandbox].c.upstream_timeouts++;
 		log_decision(svc, pq, "upstream-timeout", pq->up.text, LDNS_RCODE_NOERROR);
@@ -960,69 +1169,103 @@ static void check_deadlines(struct sbgw_dns *svc, uint64_t now)
 	}
 }
 
-/* Milliseconds from now to the next tick, rounded up: how long the loop may sleep. */
-static int ms_until(const struct sbgw_dns *svc, uint64_t now, uint64_t next_tick)
-{
-	uint64_t per_ms = svc->p.tsc_hz / 1000;
-
-	if (now >= next_tick)
-		return 0;
-	return (int)((next_tick - now + per_ms - 1) / per_ms);
-}
-
-void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
+/*
+ * One pass: queries from the workers, events on the upstream sockets,
+ * the tick's deadlines and expiry, and the main lcore's other work. With
+ * may_sleep, and nothing queued, it sleeps in epoll until a worker rings,
+ * an answer arrives or the next tick. True when it did any work.
+ */
+static bool poll_once(struct sbgw_dns *svc, bool may_sleep)
 {
 	struct doorbell *bell = svc->bell;
 	struct epoll_event evs[BURST];
 	struct rte_mbuf *ms[BURST];
-	uint64_t next_tick = 0;
+	unsigned int got;
+	uint64_t now;
+	int n, timeout = 0;
+	bool tick, slept = false;
 
-	while (!*stop) {
-		unsigned int got;
-		uint64_t now;
-		int n, timeout = 0;
-		bool tick;
-
-		got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
-		for (unsigned int i = 0; i < got; i++)
-			handle_query(svc, ms[i]);
-		if (got == 0) {
-			/*
-			 * Nothing queued: sleep until a worker rings, an answer
-			 * arrives or the next tick. sleeping is set before the
-			 * ring is looked at (a seq_cst store is a full fence), so
-			 * a query enqueued after this look sees it and rings.
-			 */
-			__atomic_store_n(&bell->sleeping, 1, __ATOMIC_SEQ_CST);
-			if (rte_ring_empty(svc->in))
-				timeout = ms_until(svc, rte_rdtsc(), next_tick);
-		}
-		n = epoll_wait(svc->epfd, evs, BURST, timeout);
-		if (got == 0)
-			__atomic_store_n(&bell->sleeping, 0, __ATOMIC_RELAXED);
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == BELL_EV) {
-				uint64_t v;
-
-				if (read(bell->fd, &v, sizeof(v)) < 0) {
-					/* Already reset: nothing to do. */
-				}
-				continue;
-			}
-			sbgw_dns_chans_recv(svc->chans, evs[i].data.u32);
-		}
-		now = rte_rdtsc();
-		tick = now >= next_tick;
-		if (tick) {
-			check_deadlines(svc, now);
-			if (svc->p.pins != NULL)
-				sbgw_pins_expire(svc->p.pins, now);
-			next_tick = now + svc->tick_tsc;
-		}
-		sbgw_dns_chans_reap(svc->chans, now, svc->idle_tsc, tick);
-		if (svc->idle != NULL)
-			svc->idle(svc->idle_arg);
+	got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
+	for (unsigned int i = 0; i < got; i++)
+		handle_query(svc, ms[i]);
+	if (got == 0 && may_sleep) {
+		timeout = sbgw_dns_sleep_begin(svc) ? sbgw_dns_sleep_ms(svc) : 0;
+		slept = true;
 	}
+	n = epoll_wait(svc->epfd, evs, BURST, timeout);
+	if (slept)
+		sbgw_dns_sleep_end(svc);
+	for (int i = 0; i < n; i++) {
+		uint32_t tag = evs[i].data.u32;
+
+		if (tag == BELL_EV) {
+			uint64_t v;
+
+			if (read(bell->fd, &v, sizeof(v)) < 0) {
+				/* Already reset: nothing to do. */
+			}
+			continue;
+		}
+		if (tag & TCP_EV)
+			tcp_event(svc, &svc->pend[tag & ~TCP_EV]);
+		else
+			sbgw_dns_chans_recv(svc->chans, tag);
+	}
+	now = rte_rdtsc();
+	tick = now >= svc->next_tick;
+	if (tick) {
+		check_deadlines(svc, now);
+		if (svc->p.pins != NULL)
+			sbgw_pins_expire(svc->p.pins, now);
+		svc->next_tick = now + svc->tick_tsc;
+	}
+	sbgw_dns_chans_reap(svc->chans, now, svc->idle_tsc, tick);
+	if (svc->idle != NULL)
+		svc->idle(svc->idle_arg);
+	return got > 0 || n > 0;
+}
+
+/*
+ * Sleeping, for whoever owns the loop (sbgw_dns_run, or the relay's loop
+ * that polls this service): sleeping is set before the ring is looked at
+ * (a seq_cst store is a full fence), so a query enqueued after this look
+ * sees it and rings the eventfd, which is in the service's epoll.
+ */
+bool sbgw_dns_sleep_begin(struct sbgw_dns *svc)
+{
+	__atomic_store_n(&svc->bell->sleeping, 1, __ATOMIC_SEQ_CST);
+	return rte_ring_empty(svc->in);
+}
+
+void sbgw_dns_sleep_end(struct sbgw_dns *svc)
+{
+	__atomic_store_n(&svc->bell->sleeping, 0, __ATOMIC_RELAXED);
+}
+
+/* Milliseconds to the next tick, rounded up: how long a sleep may last. */
+int sbgw_dns_sleep_ms(const struct sbgw_dns *svc)
+{
+	uint64_t per_ms = svc->p.tsc_hz / 1000, now = rte_rdtsc();
+
+	if (now >= svc->next_tick)
+		return 0;
+	return (int)((svc->next_tick - now + per_ms - 1) / per_ms);
+}
+
+bool sbgw_dns_poll(struct sbgw_dns *svc)
+{
+	return poll_once(svc, false);
+}
+
+int sbgw_dns_fd(const struct sbgw_dns *svc)
+{
+	return svc->epfd;
+}
+
+void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
+{
+	while (!*stop)
+		poll_once(svc, true);
 }
 
 static int cmp_u32(const void *a, const void *b)

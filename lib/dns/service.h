@@ -12,6 +12,11 @@
  *   svc = sbgw_dns_create(&params);      sockets resolved, rings and pins made
  *   worker: sbgw_dns_submit(svc, m)      a guest's query frame (consumed)
  *   slow thread: sbgw_dns_run(svc, &stop)  event loop until stop becomes true
+ *     or, sharing the thread with other services: sbgw_dns_poll(svc) in a
+ *     loop that sleeps on sbgw_dns_fd(svc) when nothing happened
+ *   relay (same thread): sbgw_dns_query_tcp(svc, &q, reply, ctx, token)
+ *     a query read from a guest's DNS-over-TCP connection; same pipeline,
+ *     forwarded over TCP, the answer handed to reply() untruncated
  *   sbgw_dns_free(svc)
  *
  * Workers only touch the input ring and the service's doorbell (an
@@ -94,6 +99,45 @@ void sbgw_dns_settings_free(struct sbgw_dns_settings *d);
  * loop; it must not block (the loop sleeps at most a millisecond in epoll).
  */
 void sbgw_dns_set_idle(struct sbgw_dns *svc, void (*fn)(void *arg), void *arg);
+/* One pass of the loop without sleeping; true when it did any work. */
+bool sbgw_dns_poll(struct sbgw_dns *svc);
+
+/* An fd that becomes readable when the service's sockets have work (its epoll). */
+int sbgw_dns_fd(const struct sbgw_dns *svc);
+
+/*
+ * For a loop that polls the service and sleeps elsewhere (the relay's):
+ * sleep_begin asks the workers to ring the service's eventfd (which
+ * makes sbgw_dns_fd readable) and answers whether the ring is empty,
+ * i.e. whether sleeping is safe; sleep_end after waking; sleep_ms is the
+ * longest sleep before the service's next tick.
+ */
+bool sbgw_dns_sleep_begin(struct sbgw_dns *svc);
+void sbgw_dns_sleep_end(struct sbgw_dns *svc);
+int sbgw_dns_sleep_ms(const struct sbgw_dns *svc);
+
+/*
+ * A query from a guest's DNS-over-TCP connection (semantics §3.1, §3.3):
+ * judged as TCP/53, forwarded over TCP, never truncated. reply(ctx,
+ * token, msg, len) is called exactly once, from sbgw_dns_query_tcp or a
+ * later sbgw_dns_poll on the same thread: with the response, or with
+ * len 0 when the query gets no answer at all (malformed, §3.2 step 1).
+ */
+typedef void (*sbgw_dns_reply_fn)(void *ctx, uint64_t token, const uint8_t *msg, size_t len);
+
+struct sbgw_dns_tcp_query {
+	uint32_t sandbox;
+	uint8_t family;          /* AF_INET or AF_INET6 */
+	uint8_t guest_ip[16];    /* network order */
+	uint8_t resolver_ip[16]; /* the address the guest connected to */
+	uint16_t guest_port;
+	const uint8_t *wire;     /* the message, without its two-byte length */
+	size_t len;
+};
+
+/* 0, or -EBUSY when the sandbox has too many queries in flight (reply is not called). */
+int sbgw_dns_query_tcp(struct sbgw_dns *svc, const struct sbgw_dns_tcp_query *q,
+		       sbgw_dns_reply_fn reply, void *ctx, uint64_t token);
 
 const struct sbgw_dns_counters *sbgw_dns_sandbox_counters(const struct sbgw_dns *svc,
 							  uint32_t sandbox);

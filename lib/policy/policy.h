@@ -277,6 +277,37 @@ struct sbgw_verdict sbgw_policy_judge_dns(const struct sbgw_policy *p, const cha
 bool sbgw_policy_admits_rebind(const struct sbgw_policy *p, const struct sbgw_addr *addr,
 			       const struct sbgw_host_addrs *host);
 
+/*
+ * TCP under domain rules (semantics §2.7.3, lib/policy/named.c). Given the
+ * SYN's verdict (pins as the name source), must the flow wait for its
+ * first flight? True when a domain rule allowed it, or when a deny domain
+ * rule that applies to TCP/port comes before the rule (or default) that
+ * allowed it.
+ */
+bool sbgw_policy_defers(const struct sbgw_policy *p, struct sbgw_verdict syn, uint16_t port);
+
+/* A TCP flow whose first flight was read. */
+struct sbgw_named_flow {
+	struct sbgw_addr addr; /* destination, normalised */
+	uint16_t port;
+	const char *name; /* canonical SNI or Host; NULL or "": none (cache-only) */
+	/* Is addr pinned to a live name that satisfies domain rule r? */
+	bool (*pinned)(const struct sbgw_rule *r, void *arg);
+	void *arg;
+};
+
+/*
+ * The egress walk with the first flight's name (semantics §2.7.2): deny
+ * domain rules match on the name alone; allow domain rules need the name
+ * and a pin that both satisfy them; without a name, pins alone.
+ */
+struct sbgw_verdict sbgw_policy_judge_named(const struct sbgw_policy *p,
+					    const struct sbgw_named_flow *f,
+					    const struct sbgw_host_addrs *host);
+
+/* Does canonical name satisfy a domain or suffix rule? false for other rules. */
+bool sbgw_rule_name_matches(const struct sbgw_rule *r, const char *name);
+
 /* The rebind filter's wide reserved list (semantics §3.4). */
 bool sbgw_addr_is_rebind_reserved(const struct sbgw_addr *addr);
 

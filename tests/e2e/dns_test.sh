@@ -119,9 +119,11 @@ sandboxes = (
 CONF
 } >"$E2E_TMP/sbgw.conf"
 e2e_start "$E2E_TMP/sbgw.conf" || exit 1
-# The DNS service's sockets leave the gateway namespace through the host
-# port (as an operator routes the slow path's traffic).
+# The DNS service's sockets (and the relay's upstream connections) leave
+# the gateway namespace through the host port (as an operator routes the
+# slow path's traffic).
 ip -n "$NS_GW" route add default via 169.254.253.2 dev "$E2E_HOST_PORT"
+ip -n "$NS_GW" -6 route add default via fd6d:7367:7700::2 dev "$E2E_HOST_PORT"
 
 # ---- Helpers --------------------------------------------------------------
 # qry I SERVER NAME [TYPE] [DIG OPTIONS]: dig from guest I, one try, no
@@ -446,8 +448,10 @@ burst() {
 }
 e2e_check "many in flight: 40 queries through the dead first nameserver, all answered within ~one timeout" burst
 unreach() { answered_in 10 "$(gw4 10)" fo2.test A NOERROR 0 2000; }
-# The port-unreachable ICMP stays on the internet side (sbgw relays no ICMP
-# errors, semantics §2.10), so this is a timeout too, not a transport error.
+# The port-unreachable ICMP reaches the DNS service's socket on the host (the
+# host port's flows get ICMP errors relayed like a guest's), so this is
+# usually a transport error and an immediate failover; either way it must
+# fail over within 2 x timeout.
 e2e_check "failover: a first nameserver with no server (port unreachable) fails over within 2 x timeout" unreach
 e2e_log "port-unreachable first nameserver: upstream_errors=$(e2e_counter unreach dns.upstream_errors)" \
 	"upstream_timeouts=$(e2e_counter unreach dns.upstream_timeouts)"

@@ -39,6 +39,8 @@
 	X(DNS_UNAVAILABLE, "dns_service_unavailable")                                            \
 	X(DNS_QUEUE_FULL, "dns_queue_full")                                                      \
 	X(DNS_PORT_BLOCKED, "dns_port_blocked")                                                  \
+	X(RELAY_FULL, "relay_table_full")                                                        \
+	X(ICMP_ERROR_UNUSABLE, "icmp_error_unusable")                                            \
 	X(ALLOC, "mbuf_alloc_failed")                                                            \
 	X(HANDOFF_FULL, "handoff_ring_full")                                                     \
 	X(REVOKED, "policy_revoked")

@@ -218,12 +218,37 @@ static bool is_echo_request(const struct sbgw_pkt_info *info)
  * answered when the policy allows it (semantics §2.10); DNS and relayed
  * host services are later stages.
  */
+static bool is_syn(const struct sbgw_pkt_info *info)
+{
+	return (info->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+	       RTE_TCP_SYN_FLAG;
+}
+
+/* The PROXY verdict: to the slow-path relay, or refused when it cannot take it. */
+static void relay(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+		  const struct sbgw_pkt_info *info, uint8_t kind, int32_t rule, uint64_t now)
+{
+	enum sbgw_drop d = sbgw_redirect_guest(w, sb, m, info, kind, rule, now);
+
+	if (d != SBGW_DROP_NONE)
+		refuse(w, sb, m, info, d);
+}
+
 static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, const uint8_t *dst)
+		       struct rte_mbuf *m, const struct sbgw_pkt_info *info, const uint8_t *dst,
+		       uint64_t now)
 {
 	enum sbgw_drop reason;
 	int32_t rule;
 
+	/*
+	 * A host service's connection is judged at its SYN; the rest of it
+	 * goes to the relay unjudged (the kernel resets what it does not know).
+	 */
+	if (info->proto == IPPROTO_TCP && !is_syn(info)) {
+		relay(w, sb, m, info, SBGW_REDIRECT_HOST, -1, now);
+		return;
+	}
 	if (!allowed(w, sb, info, dst, &rule, &reason)) {
 		refuse(w, sb, m, info, reason);
 		return;
@@ -233,13 +258,28 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		sbgw_guest_tx(w, sb, m);
 		return;
 	}
-	/*
-	 * Nothing serves this port on the gateway yet (DNS over TCP, relayed
-	 * host services): refuse TCP at once rather than let the guest wait
-	 * out its timeout.
-	 */
-	refuse(w, sb, m, info,
-	       info->dport == DNS_PORT ? SBGW_DROP_DNS_UNAVAILABLE : SBGW_DROP_HOST_SERVICE);
+	/* Allowed TCP reaches the host's loopback service through the relay (§3.6). */
+	if (info->proto == IPPROTO_TCP) {
+		relay(w, sb, m, info, SBGW_REDIRECT_HOST, rule, now);
+		return;
+	}
+	/* UDP host services are not relayed (yet): dropped, counted. */
+	refuse(w, sb, m, info, SBGW_DROP_HOST_SERVICE);
+}
+
+/* Is this segment's connection one the relay holds for a domain decision? */
+static bool deferred(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+		     const struct sbgw_flow_key *k, uint64_t now)
+{
+	struct sbgw_redirect_entry e;
+
+	if (w->gw->redirect == NULL || !sbgw_policy_has_domain_rules(sbgw_sandbox_policy(sb)->compiled))
+		return false;
+	return sbgw_redirect_lookup(w->gw->redirect, k->family, k->src, k->src_port, now, &e,
+				    NULL) &&
+	       e.kind == SBGW_REDIRECT_DEFERRED && e.sandbox == sb->index &&
+	       e.dst_port == k->dst_port &&
+	       memcmp(e.dst, k->dst, k->family == AF_INET ? 4 : 16) == 0;
 }
 
 static void flow_key(const struct sbgw_sandbox_rt *sb, const uint8_t *frame,
@@ -273,6 +313,15 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		return NULL;
 	}
 	SBGW_PROF_MARK(w, SBGW_PROF_CLASSIFY); /* profile.h */
+	/* A domain decision that needs the first flight: the PROXY verdict (§2.7.3). */
+	if (info->proto == IPPROTO_TCP && gw->redirect != NULL &&
+	    sbgw_policy_has_domain_rules(sbgw_sandbox_policy(sb)->compiled) &&
+	    sbgw_policy_defers(sbgw_policy_source(sbgw_sandbox_policy(sb)->compiled),
+			       (struct sbgw_verdict){.action = SBGW_ACTION_ALLOW, .rule = rule},
+			       info->dport)) {
+		relay(w, sb, m, info, SBGW_REDIRECT_DEFERRED, rule, now);
+		return NULL;
+	}
 	memset(&uplink, 0, sizeof(uplink));
 	if (info->l3 == SBGW_L3_IPV4) {
 		uint32_t a;
@@ -345,6 +394,11 @@ static void forward(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, str
 	flow_key(sb, frame, info, &k);
 	f = sbgw_flow_lookup(w->flows, &k);
 	SBGW_PROF_MARK(w, SBGW_PROF_LOOKUP); /* profile.h */
+	/* The rest of a deferred flow: it has no NAT flow, only its redirect entry. */
+	if (f == NULL && info->proto == IPPROTO_TCP && !is_syn(info) && deferred(w, sb, &k, now)) {
+		relay(w, sb, m, info, SBGW_REDIRECT_DEFERRED, -1, now);
+		return;
+	}
 	if (f == NULL) {
 		f = new_flow(w, sb, m, info, &k, now);
 		if (f == NULL)
@@ -385,7 +439,7 @@ static bool bytes_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
  * when the frame was taken.
  */
 static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
-			  struct rte_mbuf *m, const struct sbgw_pkt_info *info)
+			  struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now)
 {
 	if (sb->is_host)
 		return false;
@@ -395,6 +449,11 @@ static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *s
 	 */
 	if (info->proto == IPPROTO_TCP && info->dport == DOQ_PORT) {
 		refuse(w, sb, m, info, SBGW_DROP_DNS_PORT_BLOCKED);
+		return true;
+	}
+	/* DNS over TCP, to any address: handshake without a policy check, then per query (§2.1). */
+	if (info->proto == IPPROTO_TCP && info->dport == DNS_PORT) {
+		relay(w, sb, m, info, SBGW_REDIRECT_DNS, -1, now);
 		return true;
 	}
 	if (info->proto != IPPROTO_UDP)
@@ -425,6 +484,18 @@ static bool to_a_guest(const struct sbgw_dataplane *gw, const uint8_t *dst)
 
 		/* The /30 is 4-aligned: the gateway's address without its low bits. */
 		if (sb->v4 && memcmp(dst, sb->gw4, 3) == 0 && (dst[3] & ~3) == (sb->gw4[3] & ~3))
+			return true;
+	}
+	return false;
+}
+
+static bool to_a_guest6(const struct sbgw_dataplane *gw, const uint8_t *dst)
+{
+	for (uint32_t i = 0; i < gw->n_sandboxes; i++) {
+		const struct sbgw_sandbox_rt *sb = &gw->sandboxes[i];
+
+		/* Each sandbox's /64 is its own (deviation D9). */
+		if (sb->v6 && memcmp(dst, sb->guest6, 8) == 0)
 			return true;
 	}
 	return false;
@@ -462,17 +533,22 @@ static void guest_ipv4(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		}
 		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, info->l3_off);
 	}
-	if (intercept_dns(w, sb, m, info))
+	if (intercept_dns(w, sb, m, info, now))
 		return;
 	if (bytes_equal(ip + 16, sb->gw4, 4)) {
 		/* A guest's reply on a published port's relay (egress policy does not apply, §6). */
 		if (!sb->is_host && sbgw_published_from_guest(w, sb, m, info))
 			return;
-		to_gateway(w, sb, m, info, ip + 16);
+		to_gateway(w, sb, m, info, ip + 16, now);
 		return;
 	}
-	/* The host reaches guests only through the published ports' relay. */
+	/*
+	 * The host reaches guests only as the TCP relay (the kernel's side of
+	 * a redirected connection) and through the published ports' relay.
+	 */
 	if (sb->is_host && to_a_guest(w->gw, ip + 16)) {
+		if (sbgw_redirect_reply(w, sb, m, info, now))
+			return;
 		if (!sbgw_published_from_host(w, sb, m, info, ip))
 			count_drop(w, sb, m, SBGW_DROP_NO_ROUTE);
 		return;
@@ -526,10 +602,17 @@ static void guest_ipv6(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		count_drop(w, sb, m, SBGW_DROP_SPOOF_IP);
 		return;
 	}
-	if (intercept_dns(w, sb, m, info))
+	if (intercept_dns(w, sb, m, info, now))
 		return;
 	if (bytes_equal(dst, sb->gw6, 16) || bytes_equal(dst, sb->gw6_ll, 16)) {
-		to_gateway(w, sb, m, info, dst);
+		to_gateway(w, sb, m, info, dst, now);
+		return;
+	}
+	/* As for IPv4: the host reaches a guest's /64 only as the relay. */
+	if (sb->is_host && to_a_guest6(w->gw, dst)) {
+		if (sbgw_redirect_reply(w, sb, m, info, now))
+			return;
+		count_drop(w, sb, m, SBGW_DROP_NO_ROUTE);
 		return;
 	}
 	forward(w, sb, m, info, now);

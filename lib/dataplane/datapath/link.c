@@ -93,6 +93,7 @@
 #define DHCPREQUEST 3
 #define DHCPACK 5
 #define DHCPNAK 6
+#define DHCPINFORM 8
 #define DHCP_DEFAULT_LEASE 86400
 #define DEFAULT_PREFIX4 30
 #define DEFAULT_MTU 1500
@@ -591,9 +592,13 @@ static uint8_t *put_option32(uint8_t *o, uint8_t code, uint32_t val)
 	return put_option(o, code, b, sizeof(b));
 }
 
-/* The BOOTREPLY to req (RFC 2131 §4.3.1, table 3) into out. */
+/*
+ * The BOOTREPLY to req (RFC 2131 §4.3.1, table 3) into out. inform: the
+ * DHCPACK to a DHCPINFORM (§4.3.5): the client has its address already,
+ * so no yiaddr and no lease, only the configuration.
+ */
 static uint32_t dhcp_build(uint8_t *out, const uint8_t *req, uint8_t type,
-			   const struct sbgw_link_params *p)
+			   const struct sbgw_link_params *p, bool inform)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(out + ETH_LEN);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -618,7 +623,7 @@ static uint32_t dhcp_build(uint8_t *out, const uint8_t *req, uint8_t type,
 	memcpy(msg + BOOTP_FLAGS_OFF, req + BOOTP_FLAGS_OFF, 2);
 	if (type == DHCPACK)
 		memcpy(msg + BOOTP_CIADDR_OFF, req + BOOTP_CIADDR_OFF, IP4_LEN);
-	if (!nak)
+	if (!nak && !inform)
 		memcpy(msg + BOOTP_YIADDR_OFF, p->guest4, IP4_LEN);
 	memcpy(msg + BOOTP_GIADDR_OFF, req + BOOTP_GIADDR_OFF, IP4_LEN);
 	memcpy(msg + BOOTP_CHADDR_OFF, req + BOOTP_CHADDR_OFF, BOOTP_CHADDR_LEN);
@@ -627,10 +632,12 @@ static uint32_t dhcp_build(uint8_t *out, const uint8_t *req, uint8_t type,
 	o = put_option(msg + BOOTP_OPTIONS_OFF, DHCP_OPT_MESSAGE_TYPE, &type, 1);
 	o = put_option(o, DHCP_OPT_SERVER_ID, p->gw4, IP4_LEN);
 	/* A NAK carries nothing else (table 3): there is no lease to describe. */
-	if (!nak) {
+	if (!nak && !inform) {
 		o = put_option32(o, DHCP_OPT_LEASE_TIME, lease);
 		o = put_option32(o, DHCP_OPT_RENEWAL_TIME, lease / 2);
 		o = put_option32(o, DHCP_OPT_REBINDING_TIME, (uint32_t)((uint64_t)lease * 7 / 8));
+	}
+	if (!nak) {
 		o = put_option32(o, DHCP_OPT_SUBNET_MASK,
 				 (uint32_t)(UINT64_C(0xffffffff) << (32 - prefix)));
 		o = put_option(o, DHCP_OPT_ROUTER, p->gw4, IP4_LEN);
@@ -703,9 +710,14 @@ uint32_t sbgw_link_dhcp_reply(const uint8_t *frame, uint32_t len, const struct s
 		else
 			type = DHCPNAK;
 		break;
+	case DHCPINFORM:
+		/* Only from the address the guest holds (its ciaddr, §4.3.5). */
+		if (memcmp(msg + BOOTP_CIADDR_OFF, p->guest4, IP4_LEN) != 0)
+			return 0;
+		return dhcp_build(out, msg, DHCPACK, p, true);
 	default:
-		/* DECLINE, RELEASE, INFORM, plain BOOTP: nothing to say. */
+		/* DECLINE, RELEASE, plain BOOTP: nothing to say. */
 		return 0;
 	}
-	return dhcp_build(out, msg, type, p);
+	return dhcp_build(out, msg, type, p, false);
 }

@@ -203,6 +203,10 @@ static void to_sandbox(struct sbgw_worker *w, struct rte_mbuf *m, struct sbgw_pk
 	unsigned int owner;
 
 	SBGW_PROF_MARK(w, SBGW_PROF_PARSE); /* profile.h */
+	if (sbgw_icmp_is_error(info)) {
+		sbgw_icmp_error_to_guest(w, m, info, handed_off);
+		return;
+	}
 	switch (info->proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:

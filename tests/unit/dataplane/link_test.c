@@ -1036,6 +1036,42 @@ static void dhcp_request_naming_other_server_is_ignored(void **state)
 	assert_int_equal(dhcp_answer(&f, &p, &r), 0);
 }
 
+/* RFC 2131 §4.3.5: an ACK with the configuration, no address offered, no lease. */
+static void dhcp_inform_gets_ack_without_lease(void **state)
+{
+	struct sbgw_link_params p = params();
+	struct reply r;
+	struct frame f;
+
+	(void)state;
+	dhcp_frame(&f, OPTS("\x35\x01\x08\xff"));
+	memcpy(f.b + BOOTP + 12, GUEST4, 4);
+	dhcp_fix(&f);
+	assert_true(dhcp_answer(&f, &p, &r) > 0);
+	check_reply(&r, GUEST_MAC, GUEST4);
+	assert_int_equal(*reply_option(&r, 53, 1), 5);
+	assert_memory_equal(r.msg + 12, GUEST4, 4); /* ciaddr echoed */
+	assert_int_equal(get32(r.msg + 16), 0);      /* no yiaddr */
+	assert_null(reply_option(&r, 51, 4));
+	assert_null(reply_option(&r, 58, 4));
+	assert_memory_equal(reply_option(&r, 1, 4), "\xff\xff\xff\xfc", 4);
+	assert_memory_equal(reply_option(&r, 3, 4), GW4, 4);
+	assert_memory_equal(reply_option(&r, 6, 4), GW4, 4);
+}
+
+static void dhcp_inform_from_another_address_is_ignored(void **state)
+{
+	struct sbgw_link_params p = params();
+	struct reply r;
+	struct frame f;
+
+	(void)state;
+	dhcp_frame(&f, OPTS("\x35\x01\x08\xff"));
+	memcpy(f.b + BOOTP + 12, "\xac\x10\x00\x09", 4);
+	dhcp_fix(&f);
+	assert_int_equal(dhcp_answer(&f, &p, &r), 0);
+}
+
 static void dhcp_release_is_ignored(void **state)
 {
 	struct sbgw_link_params p = params();
@@ -1333,6 +1369,8 @@ int main(void)
 		cmocka_unit_test(dhcp_renewal_with_our_ciaddr_gets_ack),
 		cmocka_unit_test(dhcp_request_for_other_address_gets_nak),
 		cmocka_unit_test(dhcp_request_naming_other_server_is_ignored),
+		cmocka_unit_test(dhcp_inform_gets_ack_without_lease),
+		cmocka_unit_test(dhcp_inform_from_another_address_is_ignored),
 		cmocka_unit_test(dhcp_release_is_ignored),
 		cmocka_unit_test(dhcp_bootp_without_message_type_is_ignored),
 		cmocka_unit_test(dhcp_lease_from_params_sets_renewal_times),
