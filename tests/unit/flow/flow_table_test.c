@@ -9,6 +9,7 @@
 
 #include <rte_cycles.h>
 
+#include "flow_priv.h"
 #include "flow_test_util.h"
 
 #define NOW 1000
@@ -474,6 +475,98 @@ static void flow_table_create_bad_params_einval(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/*
+ * The key index of a full small table (64 entries, 128 keys in 32 buckets
+ * of 8: overflowing buckets are likely) through rounds of deletes in a
+ * shuffled order and re-creates: every live flow is found by both keys
+ * singly and in bulk, no deleted key is, and once the table is empty
+ * every bucket's overflow count is back to zero and no slot is used.
+ */
+static void flow_index_churn_keeps_chains_exact(void **state)
+{
+	enum { N = 64 };
+	struct sbgw_flow_table_params p = flow_test_params(N);
+	struct sbgw_flow_table *t = flow_test_table(&p);
+	struct sbgw_flow_key g[N];
+	struct sbgw_flow *f[N];
+	uint32_t seed = 7;
+	bool chained = false;
+
+	(void)state;
+	for (unsigned int i = 0; i < N; i++) {
+		g[i] = flow_test_guest_key(i % 4, IPPROTO_UDP, "172.16.0.2", (uint16_t)(2000 + i),
+		                           "203.0.113.9", 53);
+		f[i] = flow_test_create(t, &g[i], "198.51.100.7", false, NOW);
+		assert_non_null(f[i]);
+	}
+	for (unsigned int round = 0; round < 50; round++) {
+		const struct sbgw_flow_key *kp[N];
+		struct sbgw_flow *found[N];
+		unsigned int order[N], live = 0;
+
+		for (unsigned int i = 0; i < N; i++)
+			order[i] = i;
+		for (unsigned int i = N - 1; i > 0; i--) {
+			unsigned int j, tmp;
+
+			seed = seed * 1103515245u + 12345u;
+			j = (seed >> 8) % (i + 1);
+			tmp = order[i];
+			order[i] = order[j];
+			order[j] = tmp;
+		}
+		/* Delete half, in shuffled order. */
+		for (unsigned int k = 0; k < N / 2; k++) {
+			unsigned int i = order[k];
+
+			sbgw_flow_delete(t, f[i]);
+			f[i] = NULL;
+		}
+		for (unsigned int i = 0; i < N; i++) {
+			struct sbgw_flow_key u;
+
+			kp[i] = &g[i];
+			if (f[i] == NULL) {
+				assert_null(sbgw_flow_lookup(t, &g[i]));
+				continue;
+			}
+			live++;
+			u = f[i]->uplink_key;
+			assert_ptr_equal(sbgw_flow_lookup(t, &g[i]), f[i]);
+			assert_ptr_equal(sbgw_flow_lookup(t, &u), f[i]);
+		}
+		assert_int_equal(sbgw_flow_lookup_bulk(t, kp, N, found), live);
+		for (unsigned int i = 0; i < N; i++)
+			assert_ptr_equal(found[i], f[i]);
+		assert_int_equal(flow_test_hash_keys(t), 2 * live);
+		for (uint32_t b = 0; b <= t->bucket_mask; b++)
+			chained |= t->buckets[b].overflow != 0;
+		/* Fill up again. */
+		for (unsigned int i = 0; i < N; i++) {
+			if (f[i] != NULL)
+				continue;
+			f[i] = flow_test_create(t, &g[i], "198.51.100.7", false, NOW);
+			assert_non_null(f[i]);
+		}
+	}
+	/*
+	 * 128 keys in 32 buckets under a random hash: some bucket overflowed
+	 * in one of the 50 rounds (each round's 32 new uplink keys leave all
+	 * buckets within 8 about two times in three: 50 such rounds in a row,
+	 * about 1e-8), so chains were walked, not just single buckets.
+	 */
+	assert_true(chained);
+	for (unsigned int i = 0; i < N; i++)
+		sbgw_flow_delete(t, f[i]);
+	assert_int_equal(flow_test_hash_keys(t), 0);
+	for (uint32_t b = 0; b <= t->bucket_mask; b++) {
+		assert_int_equal(t->buckets[b].overflow, 0);
+		for (unsigned int i = 0; i < FLOW_BUCKET_SLOTS; i++)
+			assert_int_equal(t->buckets[b].sig[i], 0);
+	}
+	sbgw_flow_table_free(t);
+}
+
 static void flow_table_create_duplicate_name_eexist(void **state)
 {
 	struct sbgw_flow_table_params p = flow_test_params(16);
@@ -514,6 +607,7 @@ int main(void)
 	        cmocka_unit_test(flow_max_connections_udp_icmp_uncounted_not_capped),
 	        cmocka_unit_test(flow_max_connections_unset_defaults_to_256),
 	        cmocka_unit_test(flow_table_create_bad_params_einval),
+	        cmocka_unit_test(flow_index_churn_keeps_chains_exact),
 	        cmocka_unit_test(flow_table_create_duplicate_name_eexist),
 	};
 
