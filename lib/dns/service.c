@@ -39,7 +39,6 @@
 #define MAX_PENDING 1024
 #define SANDBOX_PENDING_MAX 64 /* semantics appendix B: 64 queries queued */
 #define TICK_MS 5
-#define IDLE_TICK_MS 100 /* the tick with no query in flight: only reclamation waits on it */
 #define CHAN_IDLE_S 5 /* a channel idle this long is closed (its NAT flow then ages out) */
 #define BELL_EV SBGW_DNS_CHAN_EV_LIMIT /* the doorbell's epoll data */
 #define TIMING_SAMPLES 4096 /* forwarded queries kept for the timing percentiles */
@@ -119,7 +118,7 @@ struct sbgw_dns {
 	uint32_t *free_pend, n_free; /* free pending slots, a stack */
 	uint32_t *active, n_active;  /* pending slots in use, in no order */
 	struct timing *timing;
-	uint64_t tick_tsc, idle_tick_tsc, idle_tsc;
+	uint64_t tick_tsc, idle_tsc;
 };
 
 static void on_answer(void *arg, uint32_t cookie, const uint8_t *wire, size_t len);
@@ -247,7 +246,6 @@ struct sbgw_dns *sbgw_dns_create(const struct sbgw_dns_params *p, char *err, siz
 		if (setup_upstreams(svc, i, err, errlen) < 0)
 			goto fail;
 	svc->tick_tsc = p->tsc_hz / 1000 * TICK_MS;
-	svc->idle_tick_tsc = p->tsc_hz / 1000 * IDLE_TICK_MS;
 	svc->idle_tsc = p->tsc_hz * CHAN_IDLE_S;
 	return svc;
 fail:
@@ -909,13 +907,6 @@ void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
 		got = rte_ring_dequeue_burst(svc->in, (void **)ms, BURST, NULL);
 		for (unsigned int i = 0; i < got; i++)
 			handle_query(svc, ms[i]);
-		if (got > 0 && svc->n_active > 0) {
-			/* Queries in flight: their deadlines need the short tick. */
-			uint64_t soon = rte_rdtsc() + svc->tick_tsc;
-
-			if (next_tick > soon)
-				next_tick = soon;
-		}
 		if (got == 0) {
 			/*
 			 * Nothing queued: sleep until a worker rings, an answer
@@ -947,11 +938,7 @@ void sbgw_dns_run(struct sbgw_dns *svc, volatile bool *stop)
 			check_deadlines(svc, now);
 			if (svc->p.pins != NULL)
 				sbgw_pins_expire(svc->p.pins, now);
-			/*
-			 * Pin lookups check expiry themselves and idle sockets
-			 * may close late: with nothing in flight, wake rarely.
-			 */
-			next_tick = now + (svc->n_active > 0 ? svc->tick_tsc : svc->idle_tick_tsc);
+			next_tick = now + svc->tick_tsc;
 		}
 		sbgw_dns_chans_reap(svc->chans, now, svc->idle_tsc, tick);
 	}
