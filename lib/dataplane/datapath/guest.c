@@ -765,7 +765,8 @@ void sbgw_guest_rx(struct sbgw_worker *w, struct sbgw_sandbox_rt *sb, struct rte
 		uint8_t *frame, *ip;
 		uint32_t len;
 
-		if (f == NULL) {
+		/* No flow, or one a policy swap revoked (revoke.c answers it): the full path. */
+		if (f == NULL || unlikely(f->tcp_state == SBGW_TCP_REVOKED)) {
 			SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 			guest_rx_one(w, sb, m, now);
 			continue;

@@ -379,7 +379,8 @@ void sbgw_uplink_rx(struct sbgw_worker *w, struct rte_mbuf **pkts, uint16_t n, u
 		uint8_t *frame, *ip;
 		uint32_t len;
 
-		if (f == NULL) {
+		/* No flow, or one a policy swap revoked (revoke.c answers it): the full path. */
+		if (f == NULL || unlikely(f->tcp_state == SBGW_TCP_REVOKED)) {
 			SBGW_PROF_MARK(w, SBGW_PROF_REWRITE); /* profile.h */
 			uplink_rx_one(w, m, now, handed_off);
 			continue;
