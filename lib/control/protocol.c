@@ -36,6 +36,7 @@ const char *sbgw_ctl_cmd_name(enum sbgw_ctl_cmd cmd)
 	return (unsigned int)cmd < N_SPECS ? specs[cmd].name : "?";
 }
 
+__attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

@@ -44,6 +44,7 @@ struct sbgw_ctl {
 	volatile sig_atomic_t reload_requested;
 };
 
+__attribute__((format(printf, 3, 4)))
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

@@ -33,6 +33,7 @@ struct sbgw_live_change {
 	bool keep_secrets;
 };
 
+__attribute__((format(printf, 3, 4)))
 static void fail_msg(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
