@@ -14,6 +14,7 @@ from sbgw import (
     Action,
     DestGroup,
     Destination,
+    Direction,
     DnsConfig,
     Gateway,
     Network,
@@ -30,6 +31,7 @@ from sbgw import (
 GATEWAY = Gateway(
     uplink=Uplink(device="net_af_packet0,iface=sbgw-up", address="198.51.100.2/24", next_hop="198.51.100.1"),
     eal=("--no-huge", "--no-shconf", "--no-pci", "-m", "512"),
+    host_device="net_tap0,iface=sbgw0",
     nameservers=("198.51.100.53",),
     control_socket="/run/sbgw/control.sock",
 )
@@ -121,7 +123,17 @@ def published_ports() -> list[Sandbox]:
         PortBinding.udp(5353, 5353, bind="0.0.0.0"),
         *Network(ports={8080: 80}).port_bindings(),
     )
-    return [Sandbox("api", PORT, Network(ports=ports))]
+    # The file also shows an ingress rule, which published ports are judged by.
+    policy = NetworkPolicy(
+        default_egress=Action.DENY,
+        default_ingress=Action.ALLOW,
+        rules=(
+            *Rule.allow_dns(),
+            Rule.allow(protocol=Protocol.TCP, port=443, destination=Destination.group(DestGroup.PUBLIC)),
+            Rule.deny(direction=Direction.INGRESS, destination=Destination.cidr("192.0.2.0/24")),
+        ),
+    )
+    return [Sandbox("api", PORT, Network(policy=policy, ports=ports))]
 
 
 EXAMPLES = [

@@ -41,8 +41,13 @@ from seed_examples import GATEWAY, PORT
 from support import run_sbgw, sbgw_binary
 
 
-def dump(*sandboxes: Sandbox) -> str:
-    proc = run_sbgw("-p", render_config(GATEWAY, sandboxes))
+# With IPv6 on the uplink: an IPv6 published port needs it (semantics §6).
+GATEWAY6 = dataclasses.replace(GATEWAY, uplink=dataclasses.replace(
+    GATEWAY.uplink, address6="2001:db8:1::2/64", next_hop6="2001:db8:1::1"))
+
+
+def dump(*sandboxes: Sandbox, gateway: Gateway = GATEWAY) -> str:
+    proc = run_sbgw("-p", render_config(gateway, sandboxes))
     if proc.returncode != 0:
         raise AssertionError(proc.stderr)
     return proc.stdout
@@ -145,7 +150,7 @@ class SbgwReadsWhatWasMeant(unittest.TestCase):
         secret = Secret.env("TOKEN", value='a"b\\c', allow_host_patterns=("*.example.com",), placeholder="@@TOKEN@@",
                             require_tls=False, on_violation=ViolationAction.BLOCK_AND_TERMINATE,
                             injection=SecretInjection(headers=False, query_params=True))
-        out = dump(Sandbox("api", PORT, net, secrets=(secret,)))
+        out = dump(Sandbox("api", PORT, net, secrets=(secret,)), gateway=GATEWAY6)
         for want in (
             "default egress allow, default ingress deny, 3 rules",
             "deny egress to domain malware.example.com",

@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char RUNNING[] =
 	"version = 1;\n"
 	"gateway = { uplink = { device = \"net_null0\"; address = \"198.51.100.2/24\";\n"
-	"                       next_hop = \"198.51.100.1\"; }; };\n"
+	"                       next_hop = \"198.51.100.1\"; };\n"
+	"            host = { device = \"net_tap0,iface=sbgwfz0\"; }; };\n"
 	"sandboxes = (\n"
 	"  { name = \"one\"; port = \"p0\"; },\n"
 	"  { name = \"two\"; port = \"p1\"; network = { policy = \"allow-all\";\n"
