@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "control.h"
 #include "live.h"
 
@@ -44,16 +45,6 @@ struct sbgw_ctl {
 	volatile sig_atomic_t reload_requested;
 };
 
-__attribute__((format(printf, 3, 4)))
-static void fail_msg(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * A socket file already at path: replace it if nobody answers on it (a
  * gateway that died), refuse if a gateway is listening, refuse to remove
@@ -68,7 +59,7 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		fail_msg(err, errlen, "control socket %s: exists and is not a socket", path);
+		sbgw_errmsg(err, errlen, "control socket %s: exists and is not a socket", path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -80,7 +71,7 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	close(fd);
 	if (rc == 0) {
-		fail_msg(err, errlen, "control socket %s: another gateway is running on it", path);
+		sbgw_errmsg(err, errlen, "control socket %s: another gateway is running on it", path);
 		return -EADDRINUSE;
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
@@ -113,7 +104,7 @@ static int open_socket(struct sbgw_ctl *ctl, char *err, size_t errlen)
 	int rc;
 
 	if (strlen(ctl->path) >= sizeof(sun.sun_path)) {
-		fail_msg(err, errlen, "control socket %s: path too long", ctl->path);
+		sbgw_errmsg(err, errlen, "control socket %s: path too long", ctl->path);
 		return -ENAMETOOLONG;
 	}
 	rc = make_parent(ctl->path);
@@ -121,7 +112,7 @@ static int open_socket(struct sbgw_ctl *ctl, char *err, size_t errlen)
 		rc = clear_stale(ctl->path, err, errlen);
 	if (rc < 0) {
 		if (err[0] == '\0')
-			fail_msg(err, errlen, "control socket %s: %s", ctl->path, strerror(-rc));
+			sbgw_errmsg(err, errlen, "control socket %s: %s", ctl->path, strerror(-rc));
 		return rc;
 	}
 	ctl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -147,7 +138,7 @@ static int open_socket(struct sbgw_ctl *ctl, char *err, size_t errlen)
 	return 0;
 fail:
 	rc = -errno;
-	fail_msg(err, errlen, "control socket %s: %s", ctl->path, strerror(errno));
+	sbgw_errmsg(err, errlen, "control socket %s: %s", ctl->path, strerror(errno));
 	return rc;
 }
 
@@ -166,7 +157,7 @@ struct sbgw_ctl *sbgw_ctl_create(struct sbgw_dataplane *gw, const char *config_p
 	ctl->config_path = strdup(config_path);
 	ctl->path = strdup(sbgw_live_config(gw)->gw.control_socket);
 	if (ctl->config_path == NULL || ctl->path == NULL) {
-		fail_msg(err, errlen, "control socket: out of memory");
+		sbgw_errmsg(err, errlen, "control socket: out of memory");
 		goto fail;
 	}
 	if (open_socket(ctl, err, errlen) < 0)

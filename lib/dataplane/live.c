@@ -13,6 +13,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "errmsg.h"
 #include "live.h"
 #include "runtime.h"
 
@@ -32,16 +33,6 @@ struct sbgw_live_change {
 	unsigned int n_workers;
 	bool keep_secrets;
 };
-
-__attribute__((format(printf, 3, 4)))
-static void fail_msg(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 struct sbgw_policy_rt *sbgw_policy_rt_create(struct sbgw_policy_compiled *compiled,
                                              unsigned int n_workers)
@@ -137,20 +128,20 @@ struct sbgw_live_change *sbgw_live_prepare(struct sbgw_dataplane *gw, uint32_t i
 	int rc = ENOENT;
 
 	if (index >= gw->n_sandboxes || strcmp(gw->cfg->sandboxes[index].name, nsb->name) != 0) {
-		fail_msg(err, errlen, "no sandbox named \"%s\"", nsb->name);
+		sbgw_errmsg(err, errlen, "no sandbox named \"%s\"", nsb->name);
 		goto fail;
 	}
 	cur = &gw->cfg->sandboxes[index];
 	why = sbgw_sandbox_restart_reason(cur, nsb);
 	if (why != NULL) {
 		rc = EOPNOTSUPP;
-		fail_msg(err, errlen, "sandbox %s: %s: needs restart", nsb->name, why);
+		sbgw_errmsg(err, errlen, "sandbox %s: %s: needs restart", nsb->name, why);
 		goto fail;
 	}
 	compiled = sbgw_policy_compile(&nsb->net.policy, nsb->name, cerr, sizeof(cerr));
 	if (compiled == NULL) {
 		rc = errno != 0 ? errno : EINVAL;
-		fail_msg(err, errlen, "sandbox %s: network.policy: %s", nsb->name, cerr);
+		sbgw_errmsg(err, errlen, "sandbox %s: network.policy: %s", nsb->name, cerr);
 		goto fail;
 	}
 	rc = ENOMEM;
@@ -159,7 +150,7 @@ struct sbgw_live_change *sbgw_live_prepare(struct sbgw_dataplane *gw, uint32_t i
 		c->policy = sbgw_policy_rt_create(compiled, gw->n_workers);
 	if (c == NULL || c->policy == NULL) {
 		sbgw_policy_free(compiled);
-		fail_msg(err, errlen, "sandbox %s: out of memory", nsb->name);
+		sbgw_errmsg(err, errlen, "sandbox %s: out of memory", nsb->name);
 		goto fail;
 	}
 	c->n_workers = gw->n_workers;
@@ -213,7 +204,7 @@ int sbgw_live_commit(struct sbgw_dataplane *gw, struct sbgw_live_change *c, char
 
 	if (r == NULL || (gw->pins != NULL &&
 	                  sbgw_pins_set_policy(gw->pins, c->index, c->policy->compiled) < 0)) {
-		fail_msg(err, errlen, "sandbox %s: out of memory for its pins; policy unchanged",
+		sbgw_errmsg(err, errlen, "sandbox %s: out of memory for its pins; policy unchanged",
 		         slot->name);
 		free(r);
 		sbgw_live_discard(c);

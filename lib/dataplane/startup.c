@@ -22,6 +22,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "errmsg.h"
 #include "runtime.h"
 #include "hostif.h"
 #include "link.h"
@@ -38,16 +39,6 @@
 #define PIN_ADDRS_PER_SANDBOX 8192
 #define PUBLISHED_RING_SIZE 1024 /* frames crossing workers on published ports */
 #define REDIRECT_SLOTS 65536 /* relayed connections being set up or open, all sandboxes */
-
-__attribute__((format(printf, 3, 4)))
-static void fail_msg(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 /* A PCI address ("0000:03:00.0" or "03:00.0") is allowed; anything else is a vdev. */
 static bool is_pci_address(const char *dev)
@@ -180,7 +171,7 @@ static int find_port(const char *dev, uint16_t *port, char *err, size_t errlen)
 
 	device_name(dev, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
-		fail_msg(err, errlen, "device \"%s\": no port named \"%s\" after EAL start", dev,
+		sbgw_errmsg(err, errlen, "device \"%s\": no port named \"%s\" after EAL start", dev,
 			 name);
 		return -ENODEV;
 	}
@@ -211,7 +202,7 @@ static int setup_port(struct sbgw_dataplane *gw, uint16_t port, uint16_t nq, con
 	if (rc < 0)
 		goto fail;
 	if (info.max_rx_queues < nq || info.max_tx_queues < nq) {
-		fail_msg(err, errlen,
+		sbgw_errmsg(err, errlen,
 			 "%s: the device offers %u rx / %u tx queues, sbgw needs %u "
 			 "(one per worker; for net_af_packet add qpairs=%u)",
 			 what, info.max_rx_queues, info.max_tx_queues, nq, nq);
@@ -239,7 +230,7 @@ static int setup_port(struct sbgw_dataplane *gw, uint16_t port, uint16_t nq, con
 	rte_eth_promiscuous_enable(port);
 	return 0;
 fail:
-	fail_msg(err, errlen, "%s: port setup failed: %s", what, rte_strerror(-rc));
+	sbgw_errmsg(err, errlen, "%s: port setup failed: %s", what, rte_strerror(-rc));
 	return rc;
 }
 
@@ -263,7 +254,7 @@ static int attach_policy(struct sbgw_dataplane *gw, struct sbgw_sandbox_rt *sb,
 	sb->policy = sbgw_policy_rt_create(compiled, gw->n_workers);
 	if (sb->policy == NULL) {
 		sbgw_policy_free(compiled);
-		fail_msg(err, errlen, "sandbox %s: out of memory", sb->cfg->name);
+		sbgw_errmsg(err, errlen, "sandbox %s: out of memory", sb->cfg->name);
 		return -ENOMEM;
 	}
 	return 0;
@@ -365,7 +356,7 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 
 	rc = rte_eth_dev_info_get(gw->host_port, &info);
 	if (rc < 0 || info.if_index == 0) {
-		fail_msg(err, errlen, "host port: no kernel interface to configure");
+		sbgw_errmsg(err, errlen, "host port: no kernel interface to configure");
 		return -ENODEV;
 	}
 	rc = sbgw_hostif_configure((int)info.if_index);
@@ -388,7 +379,7 @@ static int setup_host(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		rc = sbgw_hostif_route6((int)info.if_index, net6, l->net6.len);
 	}
 	if (rc < 0) {
-		fail_msg(err, errlen, "host port: configuring the kernel side: %s", strerror(-rc));
+		sbgw_errmsg(err, errlen, "host port: configuring the kernel side: %s", strerror(-rc));
 		return rc;
 	}
 	return 0;
@@ -414,7 +405,7 @@ static int setup_pins(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	pp.socket_id = (int)rte_socket_id();
 	gw->pins = sbgw_pins_create(&pp);
 	if (gw->pins == NULL) {
-		fail_msg(err, errlen, "pin table: %s", strerror(errno));
+		sbgw_errmsg(err, errlen, "pin table: %s", strerror(errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -434,7 +425,7 @@ static int setup_dns(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		struct sbgw_dns_sandbox *d = &gw->dns_sandboxes[i];
 
 		if (sbgw_pins_set_policy(gw->pins, i, sb->policy->compiled) < 0) {
-			fail_msg(err, errlen, "pin table: sandbox %s", sb->cfg->name);
+			sbgw_errmsg(err, errlen, "pin table: sandbox %s", sb->cfg->name);
 			return -ENOMEM;
 		}
 		d->cfg = sb->cfg;
@@ -472,7 +463,7 @@ static int setup_publish(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	if (!sbgw_publish_needed(gw->cfg))
 		return 0;
 	if (gw->host_port == SBGW_NO_PORT) { /* sbgw -t rejects this already */
-		fail_msg(err, errlen, "published ports need gateway.host");
+		sbgw_errmsg(err, errlen, "published ports need gateway.host");
 		return -EINVAL;
 	}
 	ps = calloc(gw->n_sandboxes, sizeof(*ps));
@@ -508,7 +499,7 @@ static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		return 0;
 	gw->redirect = sbgw_redirect_create(REDIRECT_SLOTS, (int)rte_socket_id());
 	if (gw->redirect == NULL) {
-		fail_msg(err, errlen, "relay: redirect table: out of memory");
+		sbgw_errmsg(err, errlen, "relay: redirect table: out of memory");
 		return -ENOMEM;
 	}
 	memset(&rp, 0, sizeof(rp));
@@ -588,12 +579,12 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		fp.timeouts.tcp_closing = TCP_CLOSING_SECONDS;
 		w->flows = sbgw_flow_table_create(&fp);
 		if (w->flows == NULL) {
-			fail_msg(err, errlen, "worker %u: flow table of %u entries: %s", i,
+			sbgw_errmsg(err, errlen, "worker %u: flow table of %u entries: %s", i,
 				 fp.capacity, strerror(errno));
 			return -errno;
 		}
 		if (sbgw_frag_init(&w->frag, gw->tsc_hz, fp.socket_id) < 0) {
-			fail_msg(err, errlen, "worker %u: reassembly table: out of memory", i);
+			sbgw_errmsg(err, errlen, "worker %u: reassembly table: out of memory", i);
 			return -ENOMEM;
 		}
 		snprintf(name, sizeof(name), "sbgw_dns_out_%u", i);
@@ -601,11 +592,11 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		w->dns_out = rte_ring_create(name, SBGW_HANDOFF_RING_SIZE, fp.socket_id,
 					     RING_F_SC_DEQ);
 		if (w->dns_out == NULL) {
-			fail_msg(err, errlen, "worker %u: DNS ring: out of memory", i);
+			sbgw_errmsg(err, errlen, "worker %u: DNS ring: out of memory", i);
 			return -ENOMEM;
 		}
 		if (gw->pins != NULL && sbgw_pins_reader_register(gw->pins, i) < 0) {
-			fail_msg(err, errlen, "worker %u: pin table reader", i);
+			sbgw_errmsg(err, errlen, "worker %u: pin table reader", i);
 			return -EINVAL;
 		}
 		if (gw->published != NULL) {
@@ -613,7 +604,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 			w->published_in = rte_ring_create(name, PUBLISHED_RING_SIZE, fp.socket_id,
 							  RING_F_SC_DEQ);
 			if (w->published_in == NULL) {
-				fail_msg(err, errlen, "worker %u: published-port ring: out of memory",
+				sbgw_errmsg(err, errlen, "worker %u: published-port ring: out of memory",
 					 i);
 				return -ENOMEM;
 			}
@@ -629,7 +620,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		w->sandboxes = calloc(gw->n_sandboxes + 1, sizeof(*w->sandboxes));
 		if (w->handoff == NULL || w->sb_counters == NULL || w->guest_txb == NULL ||
 		    w->guest_tx_dropped == NULL || w->uplink_txb == NULL || w->sandboxes == NULL) {
-			fail_msg(err, errlen, "worker %u: out of memory", i);
+			sbgw_errmsg(err, errlen, "worker %u: out of memory", i);
 			return -ENOMEM;
 		}
 		for (uint32_t s = 0; s < gw->n_attached; s++) {
@@ -645,7 +636,7 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 		i++;
 	}
 	if (i < gw->n_workers) {
-		fail_msg(err, errlen, "only %u worker lcores available, %u needed", i,
+		sbgw_errmsg(err, errlen, "only %u worker lcores available, %u needed", i,
 			 gw->n_workers);
 		return -EINVAL;
 	}
@@ -725,19 +716,19 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 	gw->host_port = SBGW_NO_PORT;
 	rc = build_eal_args(cfg, extra_argc, extra_argv, &a);
 	if (rc < 0) {
-		fail_msg(err, errlen, "EAL arguments: %s", strerror(-rc));
+		sbgw_errmsg(err, errlen, "EAL arguments: %s", strerror(-rc));
 		goto fail;
 	}
 	if (rte_eal_init(a.argc, a.argv) < 0) {
 		rc = -rte_errno;
-		fail_msg(err, errlen, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		sbgw_errmsg(err, errlen, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
 	gw->tsc_hz = rte_get_tsc_hz();
 	gw->n_workers = rte_lcore_count() - 1;
 	if (gw->n_workers == 0 || gw->n_workers > SBGW_MAX_WORKERS) {
 		rc = -EINVAL;
-		fail_msg(err, errlen, "%u worker lcores: need 1 to %u besides the main lcore",
+		sbgw_errmsg(err, errlen, "%u worker lcores: need 1 to %u besides the main lcore",
 			 gw->n_workers, SBGW_MAX_WORKERS);
 		goto fail;
 	}
@@ -758,7 +749,7 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 			MBUF_CACHE, 0, SBGW_AF_PACKET_FRAME + RTE_PKTMBUF_HEADROOM, (int)rte_socket_id());
 		if (gw->jumbo_pool == NULL) {
 			rc = -ENOMEM;
-			fail_msg(err, errlen, "cannot allocate af_packet receive buffers: %s",
+			sbgw_errmsg(err, errlen, "cannot allocate af_packet receive buffers: %s",
 				 rte_strerror(rte_errno));
 			goto fail;
 		}
@@ -767,7 +758,7 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 						    (int)rte_socket_id());
 	if (gw->workers == NULL || gw->pool == NULL || gw->indirect_pool == NULL) {
 		rc = -ENOMEM;
-		fail_msg(err, errlen, "cannot allocate %u mbufs: %s (raise -m or hugepages)",
+		sbgw_errmsg(err, errlen, "cannot allocate %u mbufs: %s (raise -m or hugepages)",
 			 n_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -802,7 +793,7 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 		goto fail;
 	rc = sbgw_telemetry_register(gw);
 	if (rc < 0) {
-		fail_msg(err, errlen, "telemetry: %s", strerror(-rc));
+		sbgw_errmsg(err, errlen, "telemetry: %s", strerror(-rc));
 		goto fail;
 	}
 	for (int i = 0; i < a.argc; i++)
