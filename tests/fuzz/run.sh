@@ -43,9 +43,12 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work/$t/new"
 	dict=()
 	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
-	# The corpus in the tree is read only: new inputs go to new/.
+	# The corpus in the tree is read only: new inputs go to new/. A fixed
+	# seed (SBGW_FUZZ_SEED, default 1) makes the suite's short run a
+	# regression run that does the same mutations each time; exploring is
+	# for the long runs (docs/fuzzing.md), which may set another seed.
 	timeout $((secs + 120)) nice "$build/tests/fuzz/${t}_fuzz" \
-		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
+		-max_total_time="$secs" -seed="${SBGW_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
 		-artifact_prefix="$work/$t/" "$work/$t/new" "tests/fuzz/corpus/$t" \
 		>"$work/$t/log" 2>&1
 	status=$?
