@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -71,12 +72,45 @@ void sbgw_frag_expire(struct sbgw_frag *f, uint64_t now)
 		rte_ip_frag_free_death_row(&f->death_row, 0);
 }
 
+/*
+ * Bytes of transport header the first fragment must carry: a first
+ * fragment without the whole TCP/UDP/ICMP header is what tiny-fragment
+ * filters (RFC 1858, and sbgw's own parser) drop, so splitting into one
+ * would only send pieces that never get through.
+ */
+static uint32_t l4_header_len(const struct rte_mbuf *m, uint8_t proto, uint32_t l4_off)
+{
+	uint8_t byte;
+	const uint8_t *doff;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		doff = rte_pktmbuf_read(m, l4_off + 12, 1, &byte);
+		return doff == NULL ? 0 : (uint32_t)(*doff >> 4) * 4;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
 int sbgw_frag_split(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *direct,
 		    struct rte_mempool *indirect, struct rte_mbuf **out)
 {
+	const struct rte_ipv4_hdr *ip;
+	uint8_t ipbuf[sizeof(*ip)];
 	struct rte_ether_hdr eth;
+	uint32_t ihl;
 	int n;
 
+	ip = rte_pktmbuf_read(m, sizeof(eth), sizeof(*ip), ipbuf);
+	ihl = ip == NULL ? 0 : rte_ipv4_hdr_len(ip);
+	if (ip == NULL || mtu <= ihl ||
+	    ((mtu - ihl) & ~7u) < l4_header_len(m, ip->next_proto_id, sizeof(eth) + ihl)) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
 	memcpy(&eth, rte_pktmbuf_mtod(m, void *), sizeof(eth));
 	rte_pktmbuf_adj(m, sizeof(eth));
 	n = rte_ipv4_fragment_packet(m, out, SBGW_FRAG_OUT_MAX, mtu, direct, indirect);
@@ -86,7 +120,7 @@ int sbgw_frag_split(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *direct
 		return n;
 	for (int i = 0; i < n; i++) {
 		struct rte_ether_hdr *h;
-		struct rte_ipv4_hdr *ip;
+		struct rte_ipv4_hdr *piece;
 
 		h = (struct rte_ether_hdr *)rte_pktmbuf_prepend(out[i], sizeof(eth));
 		if (h == NULL) {
@@ -95,9 +129,9 @@ int sbgw_frag_split(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *direct
 			return -ENOBUFS;
 		}
 		memcpy(h, &eth, sizeof(eth));
-		ip = (struct rte_ipv4_hdr *)(h + 1);
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		piece = (struct rte_ipv4_hdr *)(h + 1);
+		piece->hdr_checksum = 0;
+		piece->hdr_checksum = rte_ipv4_cksum(piece);
 	}
 	return n;
 }

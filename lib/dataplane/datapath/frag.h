@@ -44,7 +44,8 @@ void sbgw_frag_expire(struct sbgw_frag *f, uint64_t now);
 /*
  * Split an IPv4 frame longer than mtu (IP bytes) into fragments, each with
  * m's Ethernet header. m is consumed. Returns the number of frames in out
- * or -errno (-ENOTSUP: DF set; the caller drops the frame).
+ * or -errno (-ENOTSUP: DF set; -EMSGSIZE: the first piece could not hold
+ * the whole transport header; the caller drops the frame).
  */
 int sbgw_frag_split(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *direct,
 		    struct rte_mempool *indirect, struct rte_mbuf **out);
