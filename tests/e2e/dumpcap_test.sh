@@ -7,15 +7,37 @@
 . "$(dirname "$0")/lib.sh"
 E2E_BUILD=${1:-$E2E_BUILD}
 SBGW=$E2E_BUILD/app/sbgw/sbgw
-# Secondary processes need shared configuration and hugepages.
-E2E_EAL_MEM=""
+# Secondary processes need shared configuration and hugepages: a
+# hugetlbfs of this run's own (the secondary finds it through the
+# primary's runtime files), whatever the machine has mounted.
+HUGE_DIR=$E2E_TMP/huge
+E2E_EAL_MEM="\"--huge-dir\", \"$HUGE_DIR\","
 CAP=$E2E_TMP/guest0.pcapng
 
 for tool in dpdk-dumpcap tcpdump ping; do
 	command -v "$tool" >/dev/null || { echo "Bail out! $tool missing: run scripts/deps test"; exit 1; }
 done
-if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt 128 ]; then
-	echo "Bail out! dpdk-dumpcap needs hugepages: fewer than 128 free 2 MB pages"
+# Secondary processes map the primary's hugepages. A machine without
+# enough free 2 MB pages (a fresh one has none) gets them for this run, and
+# the reservation is given back on exit, as is the mount.
+PAGES=256
+HP=/proc/sys/vm/nr_hugepages
+HP_BEFORE=$(cat "$HP")
+free_pages() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
+restore() {
+	e2e_stop # its hugepage files are mapped until it exits
+	umount "$HUGE_DIR" 2>/dev/null
+	e2e_cleanup
+	[ "$(cat "$HP")" = "$HP_BEFORE" ] || echo "$HP_BEFORE" >"$HP"
+}
+trap restore EXIT
+if [ "$(free_pages)" -lt $PAGES ]; then
+	echo $((HP_BEFORE + PAGES - $(free_pages))) >"$HP"
+fi
+mkdir -p "$HUGE_DIR" && mount -t hugetlbfs -o pagesize=2M nodev "$HUGE_DIR" ||
+	{ echo "Bail out! cannot mount hugetlbfs on $HUGE_DIR"; exit 1; }
+if [ "$(free_pages)" -lt $PAGES ]; then
+	echo "Bail out! dpdk-dumpcap needs $PAGES free 2 MB hugepages; $(free_pages) could be reserved"
 	exit 1
 fi
 e2e_internet || exit 1
