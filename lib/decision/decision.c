@@ -32,6 +32,7 @@ struct sbgw_dlog {
 	struct rte_ring *ring;
 	int fd;
 	bool own_fd;
+	char *path; /* the file's name, for reopening; NULL for stderr */
 	uint32_t per_second;
 	/* The budget: shared by every thread, reset when a new second starts. */
 	uint64_t window __rte_cache_aligned;
@@ -65,6 +66,12 @@ struct sbgw_dlog *sbgw_dlog_create(const struct sbgw_dlog_params *p, char *err, 
 			return NULL;
 		}
 		l->own_fd = true;
+		l->path = strdup(p->output);
+		if (l->path == NULL) {
+			sbgw_errmsg(err, errlen, "decision log: out of memory");
+			sbgw_dlog_free(l);
+			return NULL;
+		}
 	}
 	snprintf(name, sizeof(name), "sbgw_dlog_%u", instance++);
 	l->ring = rte_ring_create_elem(name, sizeof(struct line), RING_LINES, p->socket_id,
@@ -191,6 +198,22 @@ void sbgw_dlog_drain(struct sbgw_dlog *l)
 	report_suppressed(l);
 }
 
+int sbgw_dlog_reopen(struct sbgw_dlog *l)
+{
+	int fd;
+
+	if (l == NULL || l->path == NULL)
+		return 0;
+	sbgw_dlog_drain(l);
+	fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	/* Only this lcore writes: the descriptor can be swapped in place. */
+	close(l->fd);
+	l->fd = fd;
+	return 0;
+}
+
 void sbgw_dlog_get_stats(const struct sbgw_dlog *l, struct sbgw_dlog_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -214,6 +237,7 @@ void sbgw_dlog_free(struct sbgw_dlog *l)
 	}
 	if (l->own_fd)
 		close(l->fd);
+	free(l->path);
 	free(l);
 }
 

@@ -48,6 +48,14 @@ bool sbgw_dlog_admit(struct sbgw_dlog *l);
  */
 void sbgw_dlog_emit(struct sbgw_dlog *l, const char *fields, size_t len);
 
+/*
+ * Main lcore: open the output file again (log rotation: after a rename,
+ * lines go to a new file of the old name). Queued lines are written to
+ * the old file first. Nothing for "stderr". -errno when it cannot be
+ * opened; the old file stays in use.
+ */
+int sbgw_dlog_reopen(struct sbgw_dlog *l);
+
 /* Main lcore: write the queued lines, and once a second a count of suppressed events. */
 void sbgw_dlog_drain(struct sbgw_dlog *l);
 

@@ -156,6 +156,15 @@ e2e_check "allowed flows are not logged (only denied and intercepted ones)" bash
 	$(declare -f logged); PY=$PY LOG=$LOG
 	! logged \"d.get('event') == 'flow' and d.get('dst') == '$PUB_IP'\""
 
+# ---- Rotation: rename the file, SIGHUP, the next lines go to a new file ------------
+mv "$LOG" "$LOG.1"
+kill -HUP "$SBGW_PID"
+e2e_wait 10 grep -q "reload .*sandbox(es) changed" "$E2E_TMP/sbgw.log"
+e2e_in "$(g 0)" nc -z -w3 "$PRIV2_IP" 81
+e2e_check "after a rename and SIGHUP, a new denial is in a new file of the old name" \
+	e2e_wait 5 logged "d.get('event') == 'flow' and d['dst'] == '$PRIV2_IP' and d['dport'] == 81"
+e2e_check "... and not in the renamed one" bash -c "! grep -q '\"dport\":81' '$LOG.1'"
+
 # ---- Bad settings ------------------------------------------------------------------
 sed -e "s|output = \"$LOG\"|output = \"$E2E_TMP/nodir/d.jsonl\"|" \
 	-e "s|lines_per_second = $RATE|lines_per_second = 0|" "$E2E_TMP/sbgw.conf" >"$E2E_TMP/bad.conf"

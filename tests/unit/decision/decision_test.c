@@ -20,7 +20,7 @@
 
 #include "decision.h"
 
-static char path[64];
+static char path[80];
 
 static int eal_setup(void **state)
 {
@@ -225,6 +225,33 @@ static void threads_never_interleave_a_line(void **state)
 	unlink(path);
 }
 
+static void reopen_follows_a_rename(void **state)
+{
+	struct sbgw_dlog *l = open_log(100);
+	char old[96];
+	unsigned int n;
+	char *buf;
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s.1", path);
+	sbgw_dlog_emit(l, "\"n\":1", 5);
+	assert_int_equal(rename(path, old), 0);
+	sbgw_dlog_emit(l, "\"n\":2", 5); /* queued before the reopen: the old file's */
+	assert_int_equal(sbgw_dlog_reopen(l), 0);
+	sbgw_dlog_emit(l, "\"n\":3", 5);
+	sbgw_dlog_free(l);
+	buf = read_lines(&n); /* the new file of the old name */
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(buf, "\"n\":3}"));
+	free(buf);
+	unlink(path);
+	memcpy(path, old, sizeof(path));
+	buf = read_lines(&n);
+	assert_int_equal(n, 2);
+	free(buf);
+	unlink(old);
+}
+
 static void an_unwritable_output_is_an_error(void **state)
 {
 	struct sbgw_dlog_params p = {.output = "/nonexistent-dir/d.jsonl", .per_second = 1};
@@ -244,6 +271,7 @@ int main(void)
 	        cmocka_unit_test(lines_are_written_whole_with_a_time),
 	        cmocka_unit_test(suppressed_events_are_reported),
 	        cmocka_unit_test(threads_never_interleave_a_line),
+	        cmocka_unit_test(reopen_follows_a_rename),
 	        cmocka_unit_test(an_unwritable_output_is_an_error),
 	};
 
