@@ -43,6 +43,8 @@
 #define SBGW_RELAY_FIRST_FLIGHT_MS_MAX 60000
 #define SBGW_RELAY_CONNS_DEFAULT 4096
 #define SBGW_RELAY_CONNS_MAX 1048576
+#define SBGW_DECISION_LOG_RATE_DEFAULT 100 /* lines per second, all threads together */
+#define SBGW_DECISION_LOG_RATE_MAX 100000
 #define SBGW_MBUFS_MIN 1024
 #define SBGW_MBUFS_MAX (1u << 26)
 #define SBGW_PLACEHOLDER_MAX 1024    /* bytes (semantics §1.11) */
@@ -210,6 +212,10 @@ struct sbgw_gateway {
 		uint32_t first_flight_timeout_ms; /* default 5000: semantics §2.7.3 */
 		uint32_t max_connections;         /* default 4096: relayed connections at once */
 	} relay;
+	struct {
+		char *output;        /* NULL: off; "stderr"; or a file appended to */
+		uint32_t per_second; /* default 100 */
+	} decision_log;
 	bool has_floor;
 	struct sbgw_policy floor;
 };

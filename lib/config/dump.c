@@ -99,6 +99,9 @@ static void dump_gateway(FILE *out, const struct sbgw_gateway *gw)
 		fprintf(out, "  mbufs: (sized from ports and workers)\n");
 	fprintf(out, "  relay: first_flight_timeout_ms %u, max_connections %u\n",
 		gw->relay.first_flight_timeout_ms, gw->relay.max_connections);
+	if (gw->decision_log.output != NULL) /* only when set: older dumps stay as they were */
+		fprintf(out, "  decision log: \"%s\", %u lines per second\n",
+			CFG_Q(gw->decision_log.output), gw->decision_log.per_second);
 	if (gw->has_floor) {
 		fprintf(out, "  floor:\n");
 		sbgw_policy_dump(&gw->floor, out, "    ");

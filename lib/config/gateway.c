@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The gateway section: lcores, uplink, host port, upstream nameservers,
- * the default interception CA, the control socket, the flow table size and
- * the optional platform floor policy.
+ * the default interception CA, the control socket, the decision log, the
+ * flow table size and the optional platform floor policy.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <rte_config.h>
@@ -27,6 +28,7 @@ static const struct cfg_key gateway_keys[] = {
 	{"flows", CFG_T_INT, false},
 	{"mbufs", CFG_T_INT, false},
 	{"relay", CFG_T_GROUP, false},
+	{"decision_log", CFG_T_GROUP, false},
 	{"floor", CFG_T_STRING | CFG_T_GROUP, false},
 	{NULL, 0, false},
 };
@@ -66,6 +68,12 @@ static const struct cfg_key relay_keys[] = {
 	{NULL, 0, false},
 };
 
+static const struct cfg_key decision_log_keys[] = {
+	{"output", CFG_T_STRING, true},
+	{"lines_per_second", CFG_T_INT, false},
+	{NULL, 0, false},
+};
+
 static const struct cfg_key control_keys[] = {
 	{"socket", CFG_T_STRING, false},
 	{NULL, 0, false},
@@ -77,6 +85,7 @@ int cfg_gateway_defaults(struct sbgw_gateway *gw)
 	gw->flows = SBGW_FLOWS_DEFAULT;
 	gw->relay.first_flight_timeout_ms = SBGW_RELAY_FIRST_FLIGHT_MS_DEFAULT;
 	gw->relay.max_connections = SBGW_RELAY_CONNS_DEFAULT;
+	gw->decision_log.per_second = SBGW_DECISION_LOG_RATE_DEFAULT;
 	gw->tls.ca_cn = strdup(SBGW_DEFAULT_CA_CN);
 	gw->tls.state_dir = strdup(SBGW_DEFAULT_TLS_STATE_DIR);
 	gw->control_socket = strdup(SBGW_DEFAULT_CONTROL_SOCKET);
@@ -99,6 +108,7 @@ void cfg_gateway_free(struct sbgw_gateway *gw)
 	free(gw->tls.state_dir);
 	free(gw->tls.upstream_ca_file);
 	free(gw->control_socket);
+	free(gw->decision_log.output);
 	if (gw->has_floor)
 		sbgw_policy_clear(&gw->floor);
 	memset(gw, 0, sizeof(*gw));
@@ -344,6 +354,54 @@ static void parse_relay(struct cfg_ctx *ctx, const config_setting_t *s, struct s
 		gw->relay.max_connections = (uint32_t)v;
 }
 
+/* A file sbgw creates at start: its directory must be there already. */
+static int check_parent_dir(struct cfg_ctx *ctx, const config_setting_t *s, const char *path)
+{
+	char *dir = strdup(path);
+	char *slash;
+	struct stat st;
+
+	if (dir == NULL)
+		return cfg_oom(ctx, s);
+	slash = strrchr(dir, '/');
+	if (slash != NULL) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			cfg_error(ctx, s, "`%s`: directory `%s` does not exist", CFG_Q(path),
+				  CFG_Q(dir));
+	}
+	free(dir);
+	return 0;
+}
+
+/*
+ * The decision log (lib/decision): "stderr" or a file, appended to. The
+ * file's directory must exist; the file is created at start.
+ */
+static int parse_decision_log(struct cfg_ctx *ctx, const config_setting_t *s,
+			      struct sbgw_gateway *gw)
+{
+	const config_setting_t *m;
+	long long v;
+	int rc;
+
+	cfg_check_keys(ctx, s, decision_log_keys);
+	m = cfg_member(s, "lines_per_second", CFG_T_INT);
+	if (m != NULL && cfg_int_range(ctx, m, 1, SBGW_DECISION_LOG_RATE_MAX, &v) == 0)
+		gw->decision_log.per_second = (uint32_t)v;
+	m = cfg_member(s, "output", CFG_T_STRING);
+	if (m == NULL)
+		return 0;
+	if (strcmp(config_setting_get_string(m), "stderr") == 0) {
+		gw->decision_log.output = strdup("stderr");
+		return gw->decision_log.output == NULL ? cfg_oom(ctx, m) : 0;
+	}
+	rc = replace_path(ctx, m, &gw->decision_log.output);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : 0;
+	return check_parent_dir(ctx, m, gw->decision_log.output);
+}
+
 static int parse_floor(struct cfg_ctx *ctx, const config_setting_t *s, struct sbgw_gateway *gw)
 {
 	enum sbgw_preset preset;
@@ -402,6 +460,9 @@ int cfg_parse_gateway(struct cfg_ctx *ctx, const config_setting_t *s, struct sbg
 	m = cfg_member(s, "relay", CFG_T_GROUP);
 	if (m != NULL)
 		parse_relay(ctx, m, gw);
+	m = cfg_member(s, "decision_log", CFG_T_GROUP);
+	if (m != NULL && (rc = parse_decision_log(ctx, m, gw)) < 0)
+		return rc;
 	m = cfg_member(s, "floor", CFG_T_STRING | CFG_T_GROUP);
 	if (m != NULL)
 		return parse_floor(ctx, m, gw);

@@ -8,6 +8,7 @@
  * in. Changes a running gateway cannot make (sandboxes added or removed,
  * a port, addresses or published ports changed, gateway settings) are
  * reported as needing a restart, and the running ones stay as they are.
+ * Every reload also reopens the decision log's file (log rotation).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -149,8 +150,14 @@ json_t *sbgw_ctl_reload(struct sbgw_dataplane *gw, const char *config_path)
 	size_t errors_len = 0;
 	json_t *ans = NULL;
 	FILE *f;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Whatever the file says: a reload is also when rotated logs are let go. */
+	rc = sbgw_live_reopen_logs(gw);
+	if (rc < 0)
+		printf("sbgw: reload: cannot reopen the decision log: %s; still writing the old "
+		       "file\n", strerror(-rc));
 	f = open_memstream(&errors, &errors_len);
 	if (f == NULL)
 		return sbgw_ctl_error(NULL, "out of memory");

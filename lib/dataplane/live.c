@@ -283,6 +283,11 @@ void sbgw_live_poll(struct sbgw_dataplane *gw)
 		sbgw_live_free_retired(gw, false);
 }
 
+int sbgw_live_reopen_logs(struct sbgw_dataplane *gw)
+{
+	return sbgw_dlog_reopen(gw->dlog);
+}
+
 void sbgw_dataplane_set_idle(struct sbgw_dataplane *gw, void (*fn)(void *arg), void *arg)
 {
 	gw->idle = fn;

@@ -74,6 +74,9 @@ void sbgw_live_discard(struct sbgw_live_change *c);
 
 void sbgw_live_poll(struct sbgw_dataplane *gw);
 
+/* On a reload: reopen log files (the decision log's); -errno, the old file stays. */
+int sbgw_live_reopen_logs(struct sbgw_dataplane *gw);
+
 /* More work for the main lcore's loop (the control socket); must not block. */
 void sbgw_dataplane_set_idle(struct sbgw_dataplane *gw, void (*fn)(void *arg), void *arg);
 

@@ -18,6 +18,7 @@
 #include <rte_ring.h>
 
 #include "config.h"
+#include "decision.h"
 #include "drop.h"
 #include "flow.h"
 #include "parse.h"
@@ -159,6 +160,8 @@ struct sbgw_dataplane {
 	uint32_t policy_gen;
 	pthread_mutex_t live_lock; /* telemetry's readers against freeing generations */
 	struct sbgw_retired *retired; /* waiting for the workers' grace period */
+	struct sbgw_dlog *dlog;       /* gateway.decision_log; NULL: off */
+	bool pdump;                   /* packet capture (dpdk-dumpcap) can attach */
 	void (*idle)(void *arg);      /* more main-lcore work (the control socket) */
 	void *idle_arg;
 };
@@ -254,6 +257,24 @@ enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sand
 /* A segment from the host kernel to a guest: the relay's, turned back? true when taken. */
 bool sbgw_redirect_reply(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
 			 struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now);
+
+/*
+ * The decision log (datapath/decision_log.c): one line for the first
+ * packet of a guest's denied or intercepted flow. rule is the deciding
+ * rule of the sandbox's policy, -1 its default, SBGW_DECISION_NO_RULE
+ * when no rule decided (a limit, the floor, a blocked port).
+ */
+#define SBGW_DECISION_NO_RULE INT32_MIN
+void sbgw_decision_flow(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			const struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+			const char *verdict, const char *reason, int32_t rule);
+static inline void sbgw_decision_log(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+				     const struct rte_mbuf *m, const struct sbgw_pkt_info *info,
+				     const char *verdict, const char *reason, int32_t rule)
+{
+	if (unlikely(w->gw->dlog != NULL))
+		sbgw_decision_flow(w, sb, m, info, verdict, reason, rule);
+}
 
 /* ICMP errors from the uplink (datapath/icmp_error.c). */
 bool sbgw_icmp_is_error(const struct sbgw_pkt_info *info);

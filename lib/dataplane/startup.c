@@ -21,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include "errmsg.h"
 #include "runtime.h"
@@ -444,6 +445,7 @@ static int setup_dns(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	dp.floor_compiled = gw->floor;
 	dp.pool = gw->pool;
 	dp.pins = gw->pins;
+	dp.dlog = gw->dlog;
 	dp.tsc_hz = gw->tsc_hz;
 	dp.socket_id = (int)rte_socket_id();
 	gw->dns = sbgw_dns_create(&dp, err, errlen);
@@ -514,6 +516,7 @@ static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	rp.tsc_hz = gw->tsc_hz;
 	rp.cfg = gw->cfg;
 	rp.pins = gw->pins;
+	rp.dlog = gw->dlog;
 	gw->relay = sbgw_relay_create(&rp, err, errlen);
 	return gw->relay == NULL ? -EINVAL : 0;
 }
@@ -643,6 +646,38 @@ static int setup_workers(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	return 0;
 }
 
+/* gateway.decision_log: opened before any thread can decide anything. */
+static int setup_decision_log(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	struct sbgw_dlog_params p;
+
+	if (gw->cfg->gw.decision_log.output == NULL)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.output = gw->cfg->gw.decision_log.output;
+	p.per_second = gw->cfg->gw.decision_log.per_second;
+	p.socket_id = (int)rte_socket_id();
+	gw->dlog = sbgw_dlog_create(&p, err, errlen);
+	return gw->dlog == NULL ? -EINVAL : 0;
+}
+
+/*
+ * Packet capture (dpdk-dumpcap, dpdk-pdump) attaches as a secondary
+ * process and asks this one to copy a port's frames to it. That needs
+ * EAL's multi-process channel: with --no-shconf or --in-memory there is
+ * none, and sbgw runs without capture rather than not at all.
+ */
+static void setup_capture(struct sbgw_dataplane *gw)
+{
+	if (rte_pdump_init() == 0) {
+		gw->pdump = true;
+		return;
+	}
+	printf("sbgw: packet capture unavailable (%s): dpdk-dumpcap needs shared EAL "
+	       "configuration (no --no-shconf, --in-memory)\n",
+	       rte_strerror(rte_errno));
+}
+
 static int setup_uplink(struct sbgw_dataplane *gw, char *err, size_t errlen)
 {
 	const struct sbgw_uplink *u = &gw->cfg->gw.uplink;
@@ -762,6 +797,10 @@ struct sbgw_dataplane *sbgw_dataplane_create(struct sbgw_config *cfg, int extra_
 			 n_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
+	setup_capture(gw);
+	rc = setup_decision_log(gw, err, errlen);
+	if (rc < 0)
+		goto fail;
 	rc = setup_uplink(gw, err, errlen);
 	if (rc < 0)
 		goto fail;
@@ -813,6 +852,7 @@ static void main_lcore_idle(void *arg)
 	struct sbgw_dataplane *gw = arg;
 
 	sbgw_live_poll(gw);
+	sbgw_dlog_drain(gw->dlog);
 	if (gw->idle != NULL)
 		gw->idle(gw->idle_arg);
 }
@@ -914,11 +954,14 @@ void sbgw_dataplane_destroy(struct sbgw_dataplane *gw)
 		close_port(gw->uplink_port);
 		close_port(gw->host_port);
 	}
+	if (gw->pdump)
+		rte_pdump_uninit();
 	sbgw_publish_free(gw->publish);
 	sbgw_live_free_retired(gw, true); /* the workers have stopped */
 	sbgw_relay_free(gw->relay);
 	sbgw_redirect_free(gw->redirect);
 	sbgw_dns_free(gw->dns);
+	sbgw_dlog_free(gw->dlog); /* after every thread that writes to it */
 	sbgw_pins_free(gw->pins);
 	free(gw->dns_sandboxes);
 	sbgw_policy_free(gw->floor);

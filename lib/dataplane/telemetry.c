@@ -13,6 +13,8 @@
  *                             upstreams' per forwarded query, sockets open
  *   /sbgw/relay               the TCP relay: connections, DNS queries, host
  *                             services, bytes, and the redirect table's live entries
+ *   /sbgw/decision_log        lines written, events the rate limit suppressed,
+ *                             lines lost to a full queue, write errors
  *
  * Workers own their counters and never synchronise them; a reader sums
  * the workers' copies, so a figure may be a burst behind, never torn
@@ -289,6 +291,22 @@ static int cmd_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+static int cmd_decision_log(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sbgw_dlog_stats st;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "enabled", telemetry_gw->dlog != NULL);
+	sbgw_dlog_get_stats(telemetry_gw->dlog, &st);
+	rte_tel_data_add_dict_u64(d, "written", st.written);
+	rte_tel_data_add_dict_u64(d, "suppressed", st.suppressed);
+	rte_tel_data_add_dict_u64(d, "queue_full", st.queue_full);
+	rte_tel_data_add_dict_u64(d, "write_errors", st.write_errors);
+	return 0;
+}
+
 int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 {
 	int rc = 0;
@@ -306,5 +324,7 @@ int sbgw_telemetry_register(struct sbgw_dataplane *gw)
 					 "DNS service: its own and the upstreams' time per query. No parameters");
 	rc |= rte_telemetry_register_cmd("/sbgw/relay", cmd_relay,
 					 "TCP relay counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/sbgw/decision_log", cmd_decision_log,
+					 "Decision log: lines written and suppressed. No parameters");
 	return rc < 0 ? -EINVAL : 0;
 }

@@ -33,6 +33,7 @@
 #include <rte_udp.h>
 
 #include "channels.h"
+#include "decision.h"
 #include "message.h"
 #include "parse.h"
 #include "service.h"
@@ -530,12 +531,51 @@ static const char *verdict_rule(int rule, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The query's decision-log line: allowed is whether the guest's question
+ * went to an upstream (verdict says how it was answered).
+ */
+static void log_json(struct sbgw_dns *svc, const struct pending *pq, const char *verdict,
+		     const char *upstream, uint8_t rcode)
+{
+	char fields[SBGW_DLOG_LINE_MAX], name[SBGW_DLOG_LINE_MAX / 2], sandbox[200], type[16];
+	int n;
+
+	if (!sbgw_dlog_admit(svc->p.dlog))
+		return;
+	/* A name too long for the line is cut: the line stays valid JSON. */
+	if (sbgw_dlog_json_string(name, sizeof(name), pq->q.name[0] ? pq->q.name : ".") == 0)
+		snprintf(name, sizeof(name), "\"(too long)\"");
+	if (sbgw_dlog_json_string(sandbox, sizeof(sandbox),
+				  svc->p.sandboxes[pq->sandbox].cfg->name) == 0)
+		snprintf(sandbox, sizeof(sandbox), "\"?\"");
+	n = snprintf(fields, sizeof(fields),
+		     "\"event\":\"dns\",\"allowed\":%s,\"verdict\":\"%s\",\"sandbox\":%s,"
+		     "\"name\":%s,\"type\":\"%s\",\"rcode\":\"%s\",\"upstream\":\"%s\","
+		     "\"transport\":\"%s\"",
+		     strcmp(upstream, "-") != 0 ? "true" : "false", verdict, sandbox, name,
+		     sbgw_dns_type_name(pq->q.qtype, type, sizeof(type)), sbgw_dns_rcode_name(rcode),
+		     upstream, pq->tcp ? "tcp" : "udp");
+	if (n > 0 && (size_t)n < sizeof(fields)) {
+		int k = pq->rule < 0 ? snprintf(fields + n, sizeof(fields) - (size_t)n,
+						",\"rule\":\"default\"")
+				     : snprintf(fields + n, sizeof(fields) - (size_t)n,
+						",\"rule\":%d", pq->rule);
+		n += k > 0 ? k : 0;
+	}
+	if (n < 0)
+		return;
+	sbgw_dlog_emit(svc->p.dlog, fields, (size_t)n < sizeof(fields) ? (size_t)n : sizeof(fields) - 1);
+}
+
 static void log_decision(struct sbgw_dns *svc, const struct pending *pq, const char *verdict,
 			 const char *upstream, uint8_t rcode)
 {
 	char type[16], rule[16];
 	double ms;
 
+	if (svc->p.dlog != NULL)
+		log_json(svc, pq, verdict, upstream, rcode);
 	/* The line's arguments cost more than the query: skip them when it is off. */
 	if (!rte_log_can_log(dns_logtype, RTE_LOG_INFO))
 		return;

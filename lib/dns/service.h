@@ -48,6 +48,8 @@ struct sbgw_dns_sandbox {
 	struct rte_ring *out;                 /* responses, to the worker owning the port */
 };
 
+struct sbgw_dlog;
+
 struct sbgw_dns_params {
 	const struct sbgw_config *cfg;
 	unsigned int n_sandboxes;
@@ -56,6 +58,7 @@ struct sbgw_dns_params {
 	const struct sbgw_policy_compiled *floor_compiled;
 	struct rte_mempool *pool;               /* for response frames */
 	struct sbgw_pins *pins;                 /* the service is its writer */
+	struct sbgw_dlog *dlog;                 /* gateway.decision_log (NULL: off) */
 	uint64_t tsc_hz;
 	int socket_id;
 };

@@ -8,7 +8,8 @@
  * the TLS SNI, or an HTTP/1 Host that is a name, is the flow's name; the
  * policy is walked again with it (sbgw_policy_judge_named). A denied flow
  * is reset and never dialled; an allowed one is dialled and the buffered
- * bytes replayed upstream. Every decision is counted and logged.
+ * bytes replayed upstream. Every decision is counted and logged (also
+ * as a decision-log line when gateway.decision_log is set).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include <rte_cycles.h>
 
+#include "decision.h"
 #include "first_flight.h"
 #include "relay_priv.h"
 
@@ -63,6 +65,34 @@ static struct sbgw_addr dst_addr(const struct conn *c)
 	return a;
 }
 
+/* The decision's JSON line: the intercepted flow's outcome, by name. */
+static void log_json(struct sbgw_relay *r, const struct conn *c, const char *sandbox,
+		     const char *dst, const char *name, const char *source, struct sbgw_verdict v)
+{
+	char fields[SBGW_DLOG_LINE_MAX], jname[SBGW_DLOG_LINE_MAX / 2], jsb[200], rule[16];
+	int n;
+
+	if (r->p.dlog == NULL || !sbgw_dlog_admit(r->p.dlog))
+		return;
+	if (sbgw_dlog_json_string(jname, sizeof(jname), name != NULL ? name : "") == 0)
+		snprintf(jname, sizeof(jname), "\"(too long)\"");
+	if (sbgw_dlog_json_string(jsb, sizeof(jsb), sandbox) == 0)
+		snprintf(jsb, sizeof(jsb), "\"?\"");
+	if (v.rule < 0)
+		snprintf(rule, sizeof(rule), "\"default\"");
+	else
+		snprintf(rule, sizeof(rule), "%d", v.rule);
+	n = snprintf(fields, sizeof(fields),
+		     "\"event\":\"flow\",\"verdict\":\"%s\",\"reason\":\"deferred_domain\","
+		     "\"sandbox\":%s,\"proto\":\"tcp\",\"dst\":\"%s\",\"dport\":%u,\"name\":%s,"
+		     "\"name_source\":\"%s\",\"rule\":%s",
+		     v.action == SBGW_ACTION_ALLOW ? "allow" : "deny", jsb, dst, c->e.dst_port, jname,
+		     source, rule);
+	if (n > 0)
+		sbgw_dlog_emit(r->p.dlog, fields,
+			       (size_t)n < sizeof(fields) ? (size_t)n : sizeof(fields) - 1);
+}
+
 /* Judge the flow by name (NULL: none, cache-only) and act on the verdict. */
 static void decide(struct sbgw_relay *r, struct conn *c, const char *name, const char *source)
 {
@@ -84,6 +114,7 @@ static void decide(struct sbgw_relay *r, struct conn *c, const char *name, const
 		  sc->name, dst, c->e.dst_port, name != NULL && name[0] ? name : "-", source,
 		  v.action == SBGW_ACTION_ALLOW ? "allow" : "deny", v.rule < 0 ? "default" : "#",
 		  v.rule < 0 ? 0 : v.rule);
+	log_json(r, c, sc->name, dst, name, source, v);
 	if (v.action != SBGW_ACTION_ALLOW) {
 		/* Never dialled: the guest's connection is reset, nothing leaves the gateway. */
 		r->c.deferred_denied++;

@@ -34,6 +34,8 @@
 #define SBGW_RELAY_CONNECT_TIMEOUT_S 5 /* dialling a host service or an upstream */
 #define SBGW_RELAY_PEEK_TIMEOUT_MS 5000 /* semantics §2.7.3: the first flight's 5 s */
 
+struct sbgw_dlog;
+
 struct sbgw_relay_params {
 	struct sbgw_redirect *redirect;
 	struct sbgw_dns *dns;     /* NULL: DNS connections are reset */
@@ -46,6 +48,7 @@ struct sbgw_relay_params {
 	const struct sbgw_config *cfg;
 	struct sbgw_pins *pins;
 	uint32_t peek_timeout_ms; /* 0: SBGW_RELAY_PEEK_TIMEOUT_MS */
+	struct sbgw_dlog *dlog;   /* gateway.decision_log (NULL: off) */
 };
 
 /* Relay counters (all sandboxes). */

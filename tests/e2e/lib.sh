@@ -72,6 +72,8 @@ e2e_cleanup() {
 	# DPDK runtime directories of sbgw and of any peer the test started
 	# (their prefixes carry this run's id).
 	rm -rf "/var/run/dpdk/sbgwt-$E2E_ID" /var/run/dpdk/vu"$E2E_ID"*
+	# Hugepage files of a gateway run with E2E_EAL_MEM="" (its prefix's only).
+	rm -f /dev/hugepages/sbgwt-"$E2E_ID"map_* 2>/dev/null
 }
 trap e2e_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -171,6 +173,28 @@ e2e_guest() {
 e2e_guest_ns() { echo "sbgwt-$E2E_ID-g$1"; }
 e2e_guest_if() { echo "g$1-$E2E_ID"; }
 
+# nsd on 203.0.113.53 (and 1.1.1.1) in the internet namespace, serving
+# tests/e2e/dns/test.zone; waits until it answers.
+E2E_NSD_ADDR=203.0.113.53
+e2e_nsd() {
+	local dir=$E2E_ROOT/tests/e2e/dns
+	command -v nsd >/dev/null || { echo "nsd missing: run scripts/deps test"; return 1; }
+	ip -n "$NS_INET" addr add "$E2E_NSD_ADDR/32" dev lo
+	sed -e "s|@TMP@|$E2E_TMP|g" -e "s|@ZONES@|$dir|g" "$dir/nsd.conf.in" >"$E2E_TMP/nsd.conf"
+	for a in 1.1.1.1 $E2E_NSD_ADDR; do
+		sed -i "/^server:/a\\    ip-address: $a" "$E2E_TMP/nsd.conf"
+	done
+	e2e_bg "$NS_INET" nsd-stdout nsd -d -c "$E2E_TMP/nsd.conf"
+	e2e_wait 10 bash -c "ip netns exec $NS_INET dig +time=1 +tries=1 @$E2E_NSD_ADDR www.test |
+		grep -q 'status: NOERROR'" ||
+		{ e2e_log "nsd did not start:"; cat "$E2E_TMP"/nsd*.log 2>/dev/null; return 1; }
+}
+
+# EAL memory options of e2e_conf_head: no hugepages and no shared
+# configuration by default (runs never collide); "" for a gateway that a
+# secondary process (dpdk-dumpcap) must attach to.
+E2E_EAL_MEM=${E2E_EAL_MEM-'"--no-huge", "--no-shconf", "-m", "768",'}
+
 # The gateway section every e2e configuration shares; sandboxes follow.
 e2e_conf_head() {
 	local host_line=
@@ -179,7 +203,7 @@ e2e_conf_head() {
 	cat <<CONF
 version = 1;
 gateway = {
-	eal = [ "--no-huge", "--no-shconf", "-m", "768", "--no-pci",
+	eal = [ $E2E_EAL_MEM "--no-pci",
 		"--file-prefix", "sbgwt-$E2E_ID"${E2E_EAL_EXTRA:-},
 		"--log-level", "*:warning" ];
 	workers = [ ${E2E_WORKERS:-1} ];

@@ -207,6 +207,23 @@ static void refuse(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, stru
 	answer_in_place(w, sb, m, len);
 }
 
+/* Refuse a guest's new flow, with a decision-log line saying why. */
+static void deny(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
+		 const struct sbgw_pkt_info *info, enum sbgw_drop reason, int32_t rule)
+{
+	sbgw_decision_log(w, sb, m, info, "deny", sbgw_drop_name(reason),
+			  reason == SBGW_DROP_ACL_DENY ? rule : SBGW_DECISION_NO_RULE);
+	refuse(w, sb, m, info, reason);
+}
+
+/* Drop a guest's new flow without an answer, with a decision-log line. */
+static void deny_silently(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
+			  struct rte_mbuf *m, const struct sbgw_pkt_info *info, enum sbgw_drop reason)
+{
+	sbgw_decision_log(w, sb, m, info, "deny", sbgw_drop_name(reason), SBGW_DECISION_NO_RULE);
+	count_drop(w, sb, m, reason);
+}
+
 static bool is_echo_request(const struct sbgw_pkt_info *info)
 {
 	return (info->proto == IPPROTO_ICMP && info->icmp_type == ICMP_ECHO_REQUEST) ||
@@ -224,14 +241,34 @@ static bool is_syn(const struct sbgw_pkt_info *info)
 	       RTE_TCP_SYN_FLAG;
 }
 
-/* The PROXY verdict: to the slow-path relay, or refused when it cannot take it. */
+static const char *relay_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case SBGW_REDIRECT_DNS:
+		return "relay_dns";
+	case SBGW_REDIRECT_HOST:
+		return "relay_host_service";
+	default:
+		return "relay_deferred_domain";
+	}
+}
+
+/*
+ * The PROXY verdict: to the slow-path relay, or refused when it cannot
+ * take it. A connection's SYN is its decision-log line (logged before
+ * the hand-over: after it the frame is no longer ours to read).
+ */
 static void relay(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, struct rte_mbuf *m,
 		  const struct sbgw_pkt_info *info, uint8_t kind, int32_t rule, uint64_t now)
 {
-	enum sbgw_drop d = sbgw_redirect_guest(w, sb, m, info, kind, rule, now);
+	enum sbgw_drop d;
 
+	if (unlikely(w->gw->dlog != NULL) && is_syn(info))
+		sbgw_decision_log(w, sb, m, info, "intercept", relay_kind_name(kind),
+				  rule >= 0 ? rule : SBGW_DECISION_NO_RULE);
+	d = sbgw_redirect_guest(w, sb, m, info, kind, rule, now);
 	if (d != SBGW_DROP_NONE)
-		refuse(w, sb, m, info, d);
+		deny(w, sb, m, info, d, SBGW_DECISION_NO_RULE);
 }
 
 static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
@@ -250,7 +287,7 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		return;
 	}
 	if (!allowed(w, sb, info, dst, &rule, &reason)) {
-		refuse(w, sb, m, info, reason);
+		deny(w, sb, m, info, reason, rule);
 		return;
 	}
 	if (is_echo_request(info)) {
@@ -264,7 +301,7 @@ static void to_gateway(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 		return;
 	}
 	/* UDP host services are not relayed (yet): dropped, counted. */
-	refuse(w, sb, m, info, SBGW_DROP_HOST_SERVICE);
+	deny(w, sb, m, info, SBGW_DROP_HOST_SERVICE, SBGW_DECISION_NO_RULE);
 }
 
 /* Is this segment's connection one the relay holds for a domain decision? */
@@ -309,7 +346,7 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		return NULL;
 	}
 	if (!allowed(w, sb, info, k->dst, &rule, &reason)) {
-		refuse(w, sb, m, info, reason);
+		deny(w, sb, m, info, reason, rule);
 		return NULL;
 	}
 	SBGW_PROF_MARK(w, SBGW_PROF_CLASSIFY); /* profile.h */
@@ -343,13 +380,13 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 	if (f == NULL) {
 		switch (errno) {
 		case EDQUOT:
-			refuse(w, sb, m, info, SBGW_DROP_MAX_CONNECTIONS);
+			deny(w, sb, m, info, SBGW_DROP_MAX_CONNECTIONS, SBGW_DECISION_NO_RULE);
 			break;
 		case EADDRINUSE:
-			count_drop(w, sb, m, SBGW_DROP_NAT_PORTS);
+			deny_silently(w, sb, m, info, SBGW_DROP_NAT_PORTS);
 			break;
 		default:
-			count_drop(w, sb, m, SBGW_DROP_FLOW_TABLE_FULL);
+			deny_silently(w, sb, m, info, SBGW_DROP_FLOW_TABLE_FULL);
 			break;
 		}
 		return NULL;
@@ -448,7 +485,7 @@ static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *s
 	 * stub falls back to port 53 (semantics §3.1).
 	 */
 	if (info->proto == IPPROTO_TCP && info->dport == DOQ_PORT) {
-		refuse(w, sb, m, info, SBGW_DROP_DNS_PORT_BLOCKED);
+		deny(w, sb, m, info, SBGW_DROP_DNS_PORT_BLOCKED, SBGW_DECISION_NO_RULE);
 		return true;
 	}
 	/* DNS over TCP, to any address: handshake without a policy check, then per query (§2.1). */
@@ -470,7 +507,7 @@ static bool intercept_dns(struct sbgw_worker *w, const struct sbgw_sandbox_rt *s
 	case MDNS_PORT:
 	case LLMNR_PORT:
 	case NETBIOS_NS_PORT:
-		count_drop(w, sb, m, SBGW_DROP_DNS_PORT_BLOCKED);
+		deny_silently(w, sb, m, info, SBGW_DROP_DNS_PORT_BLOCKED);
 		return true;
 	default:
 		return false;
