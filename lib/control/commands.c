@@ -400,6 +400,23 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 	return ans;
 }
 
+/* The relay runs on this thread (the slow core): restart it in place. */
+static json_t *relay_restart(struct sbgw_dataplane *gw)
+{
+	char err[256];
+	json_t *ans;
+	long n;
+
+	if (gw->relay == NULL)
+		return sbgw_ctl_error(NULL, "no relay: the gateway has no host port (gateway.host)");
+	n = sbgw_relay_restart(gw->relay, err, sizeof(err));
+	if (n < 0) /* the relay keeps trying to listen on each tick */
+		return sbgw_ctl_error(NULL, "%s", err);
+	ans = ok();
+	json_object_set_new(ans, "reset", json_integer(n));
+	return ans;
+}
+
 json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
                          const struct sbgw_ctl_request *req)
 {
@@ -421,6 +438,8 @@ json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
 		                      req->name);
 	case SBGW_CTL_RELOAD:
 		return sbgw_ctl_reload(gw, config_path);
+	case SBGW_CTL_RELAY_RESTART:
+		return relay_restart(gw);
 	}
 	return sbgw_ctl_error(NULL, "unknown command");
 }
