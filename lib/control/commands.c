@@ -407,10 +407,8 @@ static json_t *relay_restart(struct sbgw_dataplane *gw)
 	json_t *ans;
 	long n;
 
-	if (gw->relay == NULL)
-		return sbgw_ctl_error(NULL, "no relay: the gateway has no host port (gateway.host)");
-	n = sbgw_relay_restart(gw->relay, err, sizeof(err));
-	if (n < 0) /* the relay keeps trying to listen on each tick */
+	n = sbgw_live_relay_restart(gw, err, sizeof(err));
+	if (n < 0) /* without a relay; or it keeps trying to listen on each tick */
 		return sbgw_ctl_error(NULL, "%s", err);
 	ans = ok();
 	json_object_set_new(ans, "reset", json_integer(n));

@@ -74,6 +74,13 @@ void sbgw_live_discard(struct sbgw_live_change *c);
 
 void sbgw_live_poll(struct sbgw_dataplane *gw);
 
+/*
+ * Restart the TCP relay in place (main lcore, where it runs): the number of
+ * connections reset, -ENODEV without a relay (no host port), or -errno
+ * with a message in err when it cannot listen again (it keeps trying).
+ */
+long sbgw_live_relay_restart(struct sbgw_dataplane *gw, char *err, size_t errlen);
+
 /* More work for the main lcore's loop (the control socket); must not block. */
 void sbgw_dataplane_set_idle(struct sbgw_dataplane *gw, void (*fn)(void *arg), void *arg);
 

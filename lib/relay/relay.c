@@ -139,7 +139,7 @@ void sbgw_relay_close(struct sbgw_relay *r, struct conn *c, bool reset)
 			continue;
 		if (reset)
 			setsockopt(c->fd[side], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd[side], NULL);
+		/* close() also takes it out of the epoll set (never dup'ed): no EPOLL_CTL_DEL. */
 		close(c->fd[side]);
 		c->fd[side] = -1;
 	}
@@ -184,11 +184,9 @@ static void reset_fd(int fd)
 	close(fd);
 }
 
-/* A redirected connection: find where it was going and start serving it. */
-static void accepted(struct sbgw_relay *r, int fd)
+/* A redirected connection (ss: its peer): find where it was going and start serving it. */
+static void accepted(struct sbgw_relay *r, int fd, const struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	struct sbgw_redirect_entry e;
 	struct sbgw_redirect_ref ref;
 	const uint8_t *addr;
@@ -197,18 +195,14 @@ static void accepted(struct sbgw_relay *r, int fd)
 	struct conn *c;
 
 	r->c.accepted++;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		close(fd);
-		return;
-	}
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
 		family = AF_INET;
 		addr = (const uint8_t *)&sin->sin_addr;
 		port = ntohs(sin->sin_port);
 	} else {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
 		family = AF_INET6;
 		addr = sin6->sin6_addr.s6_addr;
@@ -235,7 +229,8 @@ static void accepted(struct sbgw_relay *r, int fd)
 	r->c.active++;
 	if (pipe_init(&c->to[GUEST], e.kind == SBGW_REDIRECT_DNS ? DNS_OUT_CAP : PIPE_CAP) < 0 ||
 	    pipe_init(&c->to[UPSTREAM], e.kind == SBGW_REDIRECT_DNS ? DNS_IN_CAP : PIPE_CAP) < 0 ||
-	    watch_new(r, c, GUEST, 0) < 0) {
+	    /* DNS and deferred connections read the guest first; a host service waits for its dial. */
+	    watch_new(r, c, GUEST, e.kind == SBGW_REDIRECT_HOST ? 0 : EPOLLIN) < 0) {
 		sbgw_relay_close(r, c, true);
 		return;
 	}
@@ -278,7 +273,10 @@ static bool listener_broken(int e)
 static void accept_some(struct sbgw_relay *r, int lfd)
 {
 	for (int i = 0; i < ACCEPT_BURST; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		/* The peer comes with the accept: no getpeername() per connection. */
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (listener_broken(errno)) {
@@ -287,7 +285,7 @@ static void accept_some(struct sbgw_relay *r, int lfd)
 			}
 			return;
 		}
-		accepted(r, fd);
+		accepted(r, fd, &ss);
 	}
 }
 
