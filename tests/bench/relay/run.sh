@@ -61,6 +61,9 @@ done
 e2e_internet || exit 1
 e2e_guest 0 || exit 1
 G=$(e2e_guest_ns 0)
+# The load generator's own ports: a connection it closes first (relay-dns)
+# leaves TIME-WAIT behind; let connect() reuse those (timestamps are on).
+ip netns exec "$G" sysctl -qw net.ipv4.tcp_tw_reuse=1
 GW=172.16.0.1
 # Servers. inet: iperf3 (direct, and behind the proxies), the sink.
 e2e_bg "$NS_INET" iperf3-inet iperf3 -s -p 5201
