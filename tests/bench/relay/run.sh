@@ -25,6 +25,7 @@
 #           (socat: read/write in user space; splice: splice_proxy.py, the
 #           bytes never leave the kernel)
 #   direct: guest -> sbgw fast path -> the server on 203.0.113.10 itself
+#           (connections per second: from a second sandbox, g1)
 # So every target crosses sbgw's worker once each way; the proxies differ
 # in what terminates and re-originates the TCP connection.
 #
@@ -61,6 +62,12 @@ done
 e2e_internet || exit 1
 e2e_guest 0 || exit 1
 G=$(e2e_guest_ns 0)
+# The direct connection-rate baseline runs from a sandbox of its own: its NAT
+# flows linger closing for 10 s and count against that sandbox's
+# max_connections, which must not refuse the relay's connections after it.
+e2e_guest 1 || exit 1
+G1=$(e2e_guest_ns 1)
+ip netns exec "$G1" sysctl -qw net.ipv4.tcp_tw_reuse=1
 # The load generator's own ports: a connection it closes first (relay-dns)
 # leaves TIME-WAIT behind; let connect() reuse those (timestamps are on).
 ip netns exec "$G" sysctl -qw net.ipv4.tcp_tw_reuse=1
@@ -84,7 +91,9 @@ HOSTRULES='{ action = "allow"; protocol = "tcp"; port = 5201; destination = "hos
 	cat <<CONF
 sandboxes = ( { name = "bench"; port = "net_af_packet1,iface=$(e2e_guest_if 0)";
 	network = { max_connections = 4096;
-	  policy = { default_egress = "allow"; rules = ( $HOSTRULES ); }; }; } );
+	  policy = { default_egress = "allow"; rules = ( $HOSTRULES ); }; }; },
+	{ name = "direct"; port = "net_af_packet2,iface=$(e2e_guest_if 1)";
+	  network = { max_connections = 4096; policy = "allow_all"; }; } );
 CONF
 } >"$E2E_TMP/sbgw.conf"
 e2e_start "$E2E_TMP/sbgw.conf" || exit 1
@@ -141,11 +150,11 @@ print("%.3f %d" % (s["bits_per_second"]/1e9, s["bytes"]))' <<<"$json" 2>/dev/nul
 }
 
 conns() { # target rep
-	local t=$1 w c0 c1 out rate share addr port mode=read perfpid=
+	local t=$1 w c0 c1 out rate share addr port mode=read perfpid= ns=$G
 	case $t in
 	relay) addr=$GW port=7000 ;;
 	relay-dns) addr=$GW port=53 mode=shut ;;
-	direct) addr=$PUB_IP port=7000 ;;
+	direct) addr=$PUB_IP port=7000 ns=$G1 ;;
 	esac
 	w=$(who "$t")
 	if [ -n "${PROFILE:-}" ] && [ -n "$w" ]; then
@@ -155,7 +164,7 @@ conns() { # target rep
 		perfpid=$!
 	fi
 	c0=${w:+$(cpu_ticks $w)}
-	out=$(e2e_in "$G" "$LOAD" connect "$addr" "$port" "$DUR" $CONC "$mode" 2>&1)
+	out=$(e2e_in "$ns" "$LOAD" connect "$addr" "$port" "$DUR" $CONC "$mode" 2>&1)
 	c1=${w:+$(cpu_ticks $w)}
 	[ -n "$perfpid" ] && wait "$perfpid"
 	rate=$(sed -n 's/.* rate \([0-9]*\)$/\1/p' <<<"$out")
