@@ -4,7 +4,7 @@
  * and the configuration checker that needs no daemon.
  *
  *   sbgwctl [-s SOCKET | -c CONFIG] [-j] list | show NAME | policy NAME FILE |
- *           replace FILE | add FILE | remove NAME | reload
+ *           replace FILE | add FILE | remove NAME | reload | relay-restart
  *   sbgwctl check FILE
  *
  * Exit status: 0 done, 1 the gateway refused the request, 2 usage, 3 no
@@ -46,6 +46,7 @@ static void usage(FILE *out)
 	        "  add FILE           add a sandbox defined by FILE\n"
 	        "  remove NAME        remove a sandbox\n"
 	        "  reload             re-read the gateway's configuration file (like SIGHUP)\n"
+	        "  relay-restart      reset the TCP relay's connections and rebuild its listeners\n"
 	        "  check FILE         validate a configuration file, like sbgw -t (no gateway "
 	        "needed)\n",
 	        SBGW_DEFAULT_CONTROL_SOCKET);
@@ -274,6 +275,9 @@ static int print_answer(const struct sbgw_ctl_request *req, const json_t *ans, b
 	case SBGW_CTL_RELOAD:
 		print_reload(ans);
 		break;
+	case SBGW_CTL_RELAY_RESTART:
+		printf("relay restarted: %lld connection(s) reset\n", num(ans, "reset"));
+		break;
 	default:
 		printf("sandbox %s: new %s in force\n", str(ans, "changed"),
 		       req->cmd == SBGW_CTL_POLICY ? "network settings" : "definition");
@@ -293,7 +297,7 @@ static int build_request(int argc, char **argv, struct sbgw_ctl_request *req)
 	        {"list", SBGW_CTL_LIST, 0},     {"show", SBGW_CTL_SHOW, 1},
 	        {"policy", SBGW_CTL_POLICY, 2}, {"replace", SBGW_CTL_REPLACE, 3},
 	        {"add", SBGW_CTL_ADD, 3},       {"remove", SBGW_CTL_REMOVE, 1},
-	        {"reload", SBGW_CTL_RELOAD, 0},
+	        {"reload", SBGW_CTL_RELOAD, 0}, {"relay-restart", SBGW_CTL_RELAY_RESTART, 0},
 	};
 	const char *file = NULL;
 

@@ -400,6 +400,21 @@ static json_t *apply(struct sbgw_dataplane *gw, const struct sbgw_ctl_request *r
 	return ans;
 }
 
+/* The relay runs on this thread (the slow core): restart it in place. */
+static json_t *relay_restart(struct sbgw_dataplane *gw)
+{
+	char err[256];
+	json_t *ans;
+	long n;
+
+	n = sbgw_live_relay_restart(gw, err, sizeof(err));
+	if (n < 0) /* without a relay; or it keeps trying to listen on each tick */
+		return sbgw_ctl_error(NULL, "%s", err);
+	ans = ok();
+	json_object_set_new(ans, "reset", json_integer(n));
+	return ans;
+}
+
 json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
                          const struct sbgw_ctl_request *req)
 {
@@ -421,6 +436,8 @@ json_t *sbgw_ctl_execute(struct sbgw_dataplane *gw, const char *config_path,
 		                      req->name);
 	case SBGW_CTL_RELOAD:
 		return sbgw_ctl_reload(gw, config_path);
+	case SBGW_CTL_RELAY_RESTART:
+		return relay_restart(gw);
 	}
 	return sbgw_ctl_error(NULL, "unknown command");
 }

@@ -28,6 +28,7 @@ static const struct cmd_spec specs[] = {
         [SBGW_CTL_ADD] = {"add", false, false, true},
         [SBGW_CTL_REMOVE] = {"remove", true, false, false},
         [SBGW_CTL_RELOAD] = {"reload", false, false, false},
+        [SBGW_CTL_RELAY_RESTART] = {"relay-restart", false, false, false},
 };
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
@@ -94,7 +95,7 @@ static int parse_object(json_t *obj, struct sbgw_ctl_request *req, char *err, si
 	if (s == NULL)
 		return fail(err, errlen,
 		            "unknown command \"%.64s\" (list, show, policy, replace, add, remove, "
-		            "reload)",
+		            "reload, relay-restart)",
 		            cmd);
 	json_object_foreach(obj, key, v)
 	{

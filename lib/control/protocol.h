@@ -13,6 +13,7 @@
  *   {"cmd": "add", "sandbox": TEXT, "origin": FILE}
  *   {"cmd": "remove", "name": NAME}
  *   {"cmd": "reload"}                                 re-read the configuration file
+ *   {"cmd": "relay-restart"}                          reset the TCP relay's connections, new listeners
  *
  * "origin" (optional) names the text in error messages (FILE:LINE: ...).
  * Responses: {"ok": true, ...} or {"ok": false, "error": MESSAGE,
@@ -38,6 +39,7 @@ enum sbgw_ctl_cmd {
 	SBGW_CTL_ADD,
 	SBGW_CTL_REMOVE,
 	SBGW_CTL_RELOAD,
+	SBGW_CTL_RELAY_RESTART,
 };
 
 struct sbgw_ctl_request {

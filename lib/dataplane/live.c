@@ -293,3 +293,12 @@ void sbgw_dataplane_set_idle(struct sbgw_dataplane *gw, void (*fn)(void *arg), v
 	gw->idle = fn;
 	gw->idle_arg = arg;
 }
+
+long sbgw_live_relay_restart(struct sbgw_dataplane *gw, char *err, size_t errlen)
+{
+	if (gw->relay == NULL) {
+		snprintf(err, errlen, "no relay: the gateway has no host port (gateway.host)");
+		return -ENODEV;
+	}
+	return sbgw_relay_restart(gw->relay, err, errlen);
+}

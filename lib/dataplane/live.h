@@ -76,6 +76,12 @@ void sbgw_live_poll(struct sbgw_dataplane *gw);
 
 /* On a reload: reopen log files (the decision log's); -errno, the old file stays. */
 int sbgw_live_reopen_logs(struct sbgw_dataplane *gw);
+/*
+ * Restart the TCP relay in place (main lcore, where it runs): the number of
+ * connections reset, -ENODEV without a relay (no host port), or -errno
+ * with a message in err when it cannot listen again (it keeps trying).
+ */
+long sbgw_live_relay_restart(struct sbgw_dataplane *gw, char *err, size_t errlen);
 
 /* More work for the main lcore's loop (the control socket); must not block. */
 void sbgw_dataplane_set_idle(struct sbgw_dataplane *gw, void (*fn)(void *arg), void *arg);

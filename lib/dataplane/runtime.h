@@ -254,6 +254,14 @@ void sbgw_live_free_retired(struct sbgw_dataplane *gw, bool all);
 enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 				   struct rte_mbuf *m, const struct sbgw_pkt_info *info,
 				   uint8_t kind, int32_t rule, uint64_t now);
+/*
+ * Would one more connection of sb pass its max_connections, counting its
+ * NAT flows and its relayed connections (pending and held)? A SYN of a
+ * connection the redirect table already has (guest, guest_port) passes;
+ * guest NULL: a NAT flow, no such check.
+ */
+bool sbgw_relay_over_cap(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, uint8_t family,
+			 const uint8_t *guest, uint16_t guest_port, uint64_t now);
 /* A segment from the host kernel to a guest: the relay's, turned back? true when taken. */
 bool sbgw_redirect_reply(struct sbgw_worker *w, const struct sbgw_sandbox_rt *host,
 			 struct rte_mbuf *m, const struct sbgw_pkt_info *info, uint64_t now);

@@ -500,7 +500,8 @@ static int setup_relay(struct sbgw_dataplane *gw, char *err, size_t errlen)
 	if (gw->n_attached == gw->n_sandboxes || gw->n_sandboxes == 0)
 		return 0;
 	gw->redirect = sbgw_redirect_create(REDIRECT_SLOTS, (int)rte_socket_id());
-	if (gw->redirect == NULL) {
+	/* Relayed connections count against each sandbox's max_connections. */
+	if (gw->redirect == NULL || sbgw_redirect_track(gw->redirect, gw->n_sandboxes) < 0) {
 		sbgw_errmsg(err, errlen, "relay: redirect table: out of memory");
 		return -ENOMEM;
 	}

@@ -164,6 +164,9 @@ static int cmd_sandbox(const char *cmd, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "flows_revoked", sum.flows_revoked);
 	rte_tel_data_add_dict_u64(d, "icmp_errors_relayed", sum.icmp_errors_relayed);
 	rte_tel_data_add_dict_u64(d, "tcp_connections", connections);
+	/* Relayed TCP (DNS over TCP, host services, deferred): pending and held (§2.12). */
+	rte_tel_data_add_dict_u64(d, "relay_connections",
+				  gw->redirect != NULL ? sbgw_redirect_in_use(gw->redirect, sb->index) : 0);
 	add_drops(d, sum.drops);
 	rte_tel_data_add_dict_container(d, "rule_hits", hits, 0);
 	if (gw->dns != NULL && sb->index < gw->n_sandboxes)
@@ -286,6 +289,8 @@ static int cmd_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "upstream_failed", c->upstream_failed);
 	rte_tel_data_add_dict_u64(d, "bytes_to_guest", c->bytes_to_guest);
 	rte_tel_data_add_dict_u64(d, "bytes_from_guest", c->bytes_from_guest);
+	rte_tel_data_add_dict_u64(d, "restarts", c->restarts);
+	rte_tel_data_add_dict_u64(d, "listen_failures", c->listen_failures);
 	rte_tel_data_add_dict_u64(d, "redirect_live",
 				  sbgw_redirect_live(gw->redirect, rte_rdtsc()));
 	return 0;

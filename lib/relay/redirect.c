@@ -12,13 +12,22 @@
 
 struct slot {
 	uint32_t seq;     /* odd while a writer fills the slot */
-	uint32_t pad;
+	uint32_t pending; /* 1: the entry counts as its sandbox's pending connection */
 	uint64_t expires; /* TSC; SBGW_REDIRECT_HELD while the relay owns the connection; 0: empty */
 	struct sbgw_redirect_entry e;
 } __attribute__((aligned(64)));
 
+/* One sandbox's connections: pending = added - resolved (several writers), held (the relay's). */
+struct sandbox_count {
+	uint64_t added, resolved;
+	uint32_t held;
+} __attribute__((aligned(64)));
+
 struct sbgw_redirect {
 	uint32_t mask;
+	uint32_t sweep_cursor; /* the relay's */
+	uint32_t n_counted;
+	struct sandbox_count *counts;
 	struct slot *slots;
 };
 
@@ -46,10 +55,51 @@ struct sbgw_redirect *sbgw_redirect_create(unsigned int slots, int socket_id)
 	return t;
 }
 
+int sbgw_redirect_track(struct sbgw_redirect *t, uint32_t n)
+{
+	struct sandbox_count *c = aligned_alloc(64, sizeof(*c) * (n ? n : 1));
+
+	if (c == NULL)
+		return -ENOMEM;
+	memset(c, 0, sizeof(*c) * (n ? n : 1));
+	free(t->counts);
+	t->counts = c;
+	t->n_counted = n;
+	return 0;
+}
+
+static void count_added(struct sbgw_redirect *t, uint32_t sandbox)
+{
+	if (sandbox < t->n_counted)
+		__atomic_fetch_add(&t->counts[sandbox].added, 1, __ATOMIC_RELAXED);
+}
+
+/* The slot's entry no longer counts as pending (if it still did). */
+static void resolve(struct sbgw_redirect *t, struct slot *s, uint32_t sandbox)
+{
+	if (__atomic_exchange_n(&s->pending, 0, __ATOMIC_RELAXED) && sandbox < t->n_counted)
+		__atomic_fetch_add(&t->counts[sandbox].resolved, 1, __ATOMIC_RELAXED);
+}
+
+uint32_t sbgw_redirect_in_use(const struct sbgw_redirect *t, uint32_t sandbox)
+{
+	const struct sandbox_count *c;
+	uint64_t added, resolved;
+
+	if (sandbox >= t->n_counted)
+		return 0;
+	c = &t->counts[sandbox];
+	/* resolved first: a count resolved after this read was added before it */
+	resolved = __atomic_load_n(&c->resolved, __ATOMIC_ACQUIRE);
+	added = __atomic_load_n(&c->added, __ATOMIC_ACQUIRE);
+	return (uint32_t)(added - resolved) + __atomic_load_n(&c->held, __ATOMIC_RELAXED);
+}
+
 void sbgw_redirect_free(struct sbgw_redirect *t)
 {
 	if (t == NULL)
 		return;
+	free(t->counts);
 	free(t->slots);
 	free(t);
 }
@@ -135,6 +185,11 @@ int sbgw_redirect_add(struct sbgw_redirect *t, const struct sbgw_redirect_entry 
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue; /* another worker took it first: look again */
 		__atomic_thread_fence(__ATOMIC_RELEASE);
+		if (!same) { /* a new connection; an expired one the sweep missed stops counting */
+			resolve(t, pick, pick->e.sandbox);
+			__atomic_store_n(&pick->pending, 1, __ATOMIC_RELAXED);
+			count_added(t, e->sandbox);
+		}
 		memcpy(&pick->e, e, sizeof(*e));
 		/* A retransmitted SYN must not shorten a connection the relay holds. */
 		__atomic_store_n(&pick->expires, same && held ? SBGW_REDIRECT_HELD : now + ttl,
@@ -162,6 +217,7 @@ bool sbgw_redirect_lookup(const struct sbgw_redirect *t, uint8_t family, const u
 			if (ref != NULL) {
 				ref->slot = idx;
 				ref->seq = seq;
+				ref->sandbox = out->sandbox;
 			}
 			return true;
 		}
@@ -181,13 +237,42 @@ static void set_expiry(struct sbgw_redirect *t, const struct sbgw_redirect_ref *
 
 void sbgw_redirect_hold(struct sbgw_redirect *t, const struct sbgw_redirect_ref *ref)
 {
+	struct slot *s = &t->slots[ref->slot & t->mask];
+
+	if (__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) == ref->seq)
+		resolve(t, s, ref->sandbox);
 	set_expiry(t, ref, SBGW_REDIRECT_HELD);
+	if (ref->sandbox < t->n_counted)
+		__atomic_fetch_add(&t->counts[ref->sandbox].held, 1, __ATOMIC_RELAXED);
 }
 
 void sbgw_redirect_release(struct sbgw_redirect *t, const struct sbgw_redirect_ref *ref,
 			   uint64_t expires)
 {
 	set_expiry(t, ref, expires);
+	if (ref->sandbox < t->n_counted)
+		__atomic_fetch_sub(&t->counts[ref->sandbox].held, 1, __ATOMIC_RELAXED);
+}
+
+void sbgw_redirect_sweep(struct sbgw_redirect *t, uint64_t now, uint32_t budget)
+{
+	for (uint32_t i = 0; i < budget && i <= t->mask; i++) {
+		struct slot *s = &t->slots[t->sweep_cursor++ & t->mask];
+		struct sbgw_redirect_entry e;
+		uint64_t expires;
+		uint32_t seq;
+
+		if (!__atomic_load_n(&s->pending, __ATOMIC_RELAXED) ||
+		    !read_slot(s, &e, &expires, &seq) || live(expires, now))
+			continue;
+		/* Take the slot like a writer, so no new entry's count is taken for the old one. */
+		if (!__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (!live(__atomic_load_n(&s->expires, __ATOMIC_RELAXED), now))
+			resolve(t, s, e.sandbox);
+		__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	}
 }
 
 unsigned int sbgw_redirect_live(const struct sbgw_redirect *t, uint64_t now)

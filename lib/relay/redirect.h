@@ -14,6 +14,13 @@
  *   relay: sbgw_redirect_hold() on accept, sbgw_redirect_release() on close
  *   sbgw_redirect_free(t)
  *
+ * Per sandbox, the table also counts the connections it stands for
+ * (semantics §2.12: relayed connections count against max_connections):
+ * pending ones (a SYN recorded, not accepted yet) and held ones (the relay
+ * owns them). A pending entry stops counting when the relay holds it, when
+ * a writer reuses its slot after it expired, or when the relay's sweep
+ * (sbgw_redirect_sweep, a slice of the table per call) finds it expired.
+ *
  * An open-addressed array of cache-line slots: writers claim a slot with
  * a compare-and-swap on its sequence number (odd while written), readers
  * copy a slot and retry if the sequence moved (a seqlock), so nothing on
@@ -50,6 +57,7 @@ struct sbgw_redirect_entry {
 struct sbgw_redirect_ref {
 	uint32_t slot;
 	uint32_t seq;
+	uint32_t sandbox;
 };
 
 #define SBGW_REDIRECT_HELD UINT64_MAX
@@ -58,6 +66,18 @@ struct sbgw_redirect;
 
 /* slots: rounded up to a power of two. NULL and errno on failure. */
 struct sbgw_redirect *sbgw_redirect_create(unsigned int slots, int socket_id);
+
+/* Count connections for sandboxes 0..n-1 (others are not counted). 0, or -ENOMEM. */
+int sbgw_redirect_track(struct sbgw_redirect *t, uint32_t n);
+
+/* Connections of sandbox the table stands for: pending and held. Any thread. */
+uint32_t sbgw_redirect_in_use(const struct sbgw_redirect *t, uint32_t sandbox);
+
+/*
+ * The relay's housekeeping: look at the next `budget` slots (wrapping) and
+ * stop counting the pending entries among them that expired. Relay thread.
+ */
+void sbgw_redirect_sweep(struct sbgw_redirect *t, uint64_t now, uint32_t budget);
 void sbgw_redirect_free(struct sbgw_redirect *t);
 
 /*
@@ -73,10 +93,10 @@ bool sbgw_redirect_lookup(const struct sbgw_redirect *t, uint8_t family, const u
 			  uint16_t guest_port, uint64_t now, struct sbgw_redirect_entry *out,
 			  struct sbgw_redirect_ref *ref);
 
-/* The relay owns the connection: the entry lives until released. */
+/* The relay owns the connection: the entry lives until released; it counts as held. */
 void sbgw_redirect_hold(struct sbgw_redirect *t, const struct sbgw_redirect_ref *ref);
 
-/* The relay closed it: the entry stays for the last segments, until expires. */
+/* The relay closed it: the entry stays for the last segments, until expires; not counted. */
 void sbgw_redirect_release(struct sbgw_redirect *t, const struct sbgw_redirect_ref *ref,
 			   uint64_t expires);
 

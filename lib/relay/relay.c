@@ -23,6 +23,7 @@
 #define ACCEPT_BURST 64
 #define LISTEN_BACKLOG 4096
 #define TICK_MS 100
+#define SWEEP_PER_TICK 4096 /* redirect slots looked at per tick: 65536 in 1.6 s */
 #define TAG_LISTEN4 (UINT64_MAX)
 #define TAG_LISTEN6 (UINT64_MAX - 1)
 
@@ -138,7 +139,7 @@ void sbgw_relay_close(struct sbgw_relay *r, struct conn *c, bool reset)
 			continue;
 		if (reset)
 			setsockopt(c->fd[side], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd[side], NULL);
+		/* close() also takes it out of the epoll set (never dup'ed): no EPOLL_CTL_DEL. */
 		close(c->fd[side]);
 		c->fd[side] = -1;
 	}
@@ -183,11 +184,9 @@ static void reset_fd(int fd)
 	close(fd);
 }
 
-/* A redirected connection: find where it was going and start serving it. */
-static void accepted(struct sbgw_relay *r, int fd)
+/* A redirected connection (ss: its peer): find where it was going and start serving it. */
+static void accepted(struct sbgw_relay *r, int fd, const struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	struct sbgw_redirect_entry e;
 	struct sbgw_redirect_ref ref;
 	const uint8_t *addr;
@@ -196,18 +195,14 @@ static void accepted(struct sbgw_relay *r, int fd)
 	struct conn *c;
 
 	r->c.accepted++;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		close(fd);
-		return;
-	}
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
 
 		family = AF_INET;
 		addr = (const uint8_t *)&sin->sin_addr;
 		port = ntohs(sin->sin_port);
 	} else {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ss;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 
 		family = AF_INET6;
 		addr = sin6->sin6_addr.s6_addr;
@@ -234,7 +229,8 @@ static void accepted(struct sbgw_relay *r, int fd)
 	r->c.active++;
 	if (pipe_init(&c->to[GUEST], e.kind == SBGW_REDIRECT_DNS ? DNS_OUT_CAP : PIPE_CAP) < 0 ||
 	    pipe_init(&c->to[UPSTREAM], e.kind == SBGW_REDIRECT_DNS ? DNS_IN_CAP : PIPE_CAP) < 0 ||
-	    watch_new(r, c, GUEST, 0) < 0) {
+	    /* DNS and deferred connections read the guest first; a host service waits for its dial. */
+	    watch_new(r, c, GUEST, e.kind == SBGW_REDIRECT_HOST ? 0 : EPOLLIN) < 0) {
 		sbgw_relay_close(r, c, true);
 		return;
 	}
@@ -255,14 +251,41 @@ static void accepted(struct sbgw_relay *r, int fd)
 	}
 }
 
+/* An accept error that says the listener itself is broken, not one connection or a limit. */
+static bool listener_broken(int e)
+{
+	switch (e) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		return false;
+	default:
+		return true;
+	}
+}
+
 static void accept_some(struct sbgw_relay *r, int lfd)
 {
 	for (int i = 0; i < ACCEPT_BURST; i++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		/* The peer comes with the accept: no getpeername() per connection. */
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (listener_broken(errno)) {
+				RELAY_LOG(ERR, "accept: %s: restarting the relay", strerror(errno));
+				r->relisten = true;
+			}
 			return;
-		accepted(r, fd);
+		}
+		accepted(r, fd, &ss);
 	}
 }
 
@@ -315,21 +338,37 @@ static void check_deadlines(struct sbgw_relay *r, uint64_t now)
 bool sbgw_relay_poll(struct sbgw_relay *r)
 {
 	struct epoll_event evs[BURST];
+	bool was_broken = r->relisten;
 	uint64_t now;
 	int n;
 
 	n = epoll_wait(r->epfd, evs, BURST, 0);
 	for (int i = 0; i < n; i++) {
-		if (evs[i].data.u64 == TAG_LISTEN4)
-			accept_some(r, r->lfd[0]);
-		else if (evs[i].data.u64 == TAG_LISTEN6)
-			accept_some(r, r->lfd[1]);
-		else
-			dispatch(r, evs[i].data.u64, evs[i].events);
+		uint64_t t = evs[i].data.u64;
+
+		if (t == TAG_LISTEN4 || t == TAG_LISTEN6) {
+			if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
+				RELAY_LOG(ERR, "a listening socket failed: restarting the relay");
+				r->relisten = true;
+			} else {
+				accept_some(r, r->lfd[t == TAG_LISTEN4 ? 0 : 1]);
+			}
+		} else {
+			dispatch(r, t, evs[i].events);
+		}
 	}
 	now = sbgw_relay_now();
+	/* Broken in this pass: restart now; still broken after that: once a tick. */
+	if (r->relisten && (!was_broken || now >= r->next_tick)) {
+		char err[256];
+
+		r->c.listen_failures++;
+		if (sbgw_relay_restart(r, err, sizeof(err)) < 0)
+			RELAY_LOG(ERR, "%s (trying again)", err);
+	}
 	if (now >= r->next_tick) {
 		check_deadlines(r, now);
+		sbgw_redirect_sweep(r->p.redirect, now, SWEEP_PER_TICK);
 		r->next_tick = now + r->p.tsc_hz / 1000 * TICK_MS;
 	}
 	return n > 0;
@@ -421,9 +460,10 @@ fail:
 	return -errno;
 }
 
+static int listen_all(struct sbgw_relay *r, char *err, size_t errlen);
+
 struct sbgw_relay *sbgw_relay_create(const struct sbgw_relay_params *p, char *err, size_t errlen)
 {
-	static const uint8_t none6[16];
 	struct sbgw_relay *r;
 
 	if (sbgw_relay_logtype == 0) {
@@ -443,10 +483,7 @@ struct sbgw_relay *sbgw_relay_create(const struct sbgw_relay_params *p, char *er
 		snprintf(err, errlen, "relay: out of memory");
 		goto fail;
 	}
-	if (listen_on(r, AF_INET, p->listen4, TAG_LISTEN4, err, errlen) < 0)
-		goto fail;
-	if (memcmp(p->listen6, none6, 16) != 0 &&
-	    listen_on(r, AF_INET6, p->listen6, TAG_LISTEN6, err, errlen) < 0)
+	if (listen_all(r, err, errlen) < 0)
 		goto fail;
 	return r;
 fail:
@@ -467,6 +504,51 @@ void sbgw_relay_free(struct sbgw_relay *r)
 		close(r->epfd);
 	free(r->conns);
 	free(r);
+}
+
+static void unlisten(struct sbgw_relay *r)
+{
+	for (int i = 0; i < 2; i++) {
+		if (r->lfd[i] < 0)
+			continue;
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->lfd[i], NULL);
+		close(r->lfd[i]); /* the kernel resets the connections still in its queue */
+		r->lfd[i] = -1;
+	}
+}
+
+static int listen_all(struct sbgw_relay *r, char *err, size_t errlen)
+{
+	static const uint8_t none6[16];
+	int rc = listen_on(r, AF_INET, r->p.listen4, TAG_LISTEN4, err, errlen);
+
+	if (rc == 0 && memcmp(r->p.listen6, none6, 16) != 0)
+		rc = listen_on(r, AF_INET6, r->p.listen6, TAG_LISTEN6, err, errlen);
+	return rc;
+}
+
+long sbgw_relay_restart(struct sbgw_relay *r, char *err, size_t errlen)
+{
+	long reset = 0;
+	int rc;
+
+	for (uint32_t i = 0; i < r->high; i++) {
+		if (r->conns[i].state == CONN_FREE)
+			continue;
+		sbgw_relay_close(r, &r->conns[i], true);
+		reset++;
+	}
+	/* A listener on a link that went away and came back must be bound again. */
+	unlisten(r);
+	rc = listen_all(r, err, errlen);
+	r->relisten = rc < 0;
+	if (rc < 0) {
+		unlisten(r);
+		return rc;
+	}
+	r->c.restarts++;
+	RELAY_LOG(WARNING, "restarted: %ld connection(s) reset, listening again", reset);
+	return reset;
 }
 
 const struct sbgw_relay_counters *sbgw_relay_counters(const struct sbgw_relay *r)

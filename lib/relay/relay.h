@@ -11,6 +11,7 @@
  * Usage (main lcore, after the DNS service exists):
  *   r = sbgw_relay_create(&params, err, len)   listening socket bound
  *   sbgw_relay_run(r, dns, &stop)               the slow core's loop: relay and DNS
+ *   sbgw_relay_restart(r, err, len)             reset every connection, listen anew
  *   sbgw_relay_free(r)
  *
  * Single-threaded: everything runs on the slow core that calls run.
@@ -61,6 +62,8 @@ struct sbgw_relay_counters {
 	uint64_t timeouts;
 	uint64_t deferred_allowed, deferred_denied, peek_timeouts, upstream_failed;
 	uint64_t bytes_to_guest, bytes_from_guest;
+	uint64_t restarts;        /* sbgw_relay_restart, asked for or after a listener failed */
+	uint64_t listen_failures; /* a listener that failed, or could not be rebuilt yet */
 };
 
 struct sbgw_relay;
@@ -73,6 +76,15 @@ bool sbgw_relay_poll(struct sbgw_relay *r);
 
 /* The slow core's loop: the relay and (when not NULL) the DNS service, until *stop. */
 void sbgw_relay_run(struct sbgw_relay *r, struct sbgw_dns *dns, volatile bool *stop);
+
+/*
+ * Restart in place (the slow core's thread): every connection is reset
+ * (the guest sees RST), the listening sockets are closed (the kernel
+ * resets what waited in their queues) and opened again. The fast path is
+ * untouched. Returns the connections reset, or -errno with a message in
+ * err when a listener could not be rebuilt (the relay retries each tick).
+ */
+long sbgw_relay_restart(struct sbgw_relay *r, char *err, size_t errlen);
 
 const struct sbgw_relay_counters *sbgw_relay_counters(const struct sbgw_relay *r);
 

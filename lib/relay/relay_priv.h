@@ -60,6 +60,7 @@ struct sbgw_relay {
 	uint32_t free_head; /* UINT32_MAX: none */
 	uint32_t high;      /* conns[0..high) have ever been used */
 	uint64_t next_tick;
+	bool relisten; /* a listener failed or could not be rebuilt: try again each tick */
 	struct sbgw_relay_counters c;
 };
 

@@ -370,6 +370,13 @@ static struct sbgw_flow *new_flow(struct sbgw_worker *w, const struct sbgw_sandb
 		uplink.family = AF_INET6;
 		memcpy(uplink.v6, gw->uplink6, 16);
 	}
+	/* The sandbox's relayed connections count too (§2.12); the table counts its own. */
+	if (info->proto == IPPROTO_TCP && gw->redirect != NULL &&
+	    sbgw_redirect_in_use(gw->redirect, sb->index) > 0 &&
+	    sbgw_relay_over_cap(w, sb, 0, NULL, 0, now)) {
+		refuse(w, sb, m, info, SBGW_DROP_MAX_CONNECTIONS);
+		return NULL;
+	}
 	memset(&c, 0, sizeof(c));
 	c.guest_key = k;
 	c.uplink_addr = &uplink;

@@ -36,6 +36,20 @@ static void to_port(struct sbgw_worker *w, const struct sbgw_sandbox_rt *to, str
 	}
 }
 
+bool sbgw_relay_over_cap(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb, uint8_t family,
+			 const uint8_t *guest, uint16_t guest_port, uint64_t now)
+{
+	struct sbgw_dataplane *gw = w->gw;
+	uint32_t max = __atomic_load_n(&gw->max_connections[sb->index], __ATOMIC_RELAXED);
+	uint32_t used = sbgw_redirect_in_use(gw->redirect, sb->index);
+	struct sbgw_redirect_entry e;
+
+	if ((uint64_t)used + sbgw_flow_connections(w->flows, sb->index) < max)
+		return false;
+	return guest == NULL ||
+	       !sbgw_redirect_lookup(gw->redirect, family, guest, guest_port, now, &e, NULL);
+}
+
 enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sandbox_rt *sb,
 				   struct rte_mbuf *m, const struct sbgw_pkt_info *info,
 				   uint8_t kind, int32_t rule, uint64_t now)
@@ -53,6 +67,15 @@ enum sbgw_drop sbgw_redirect_guest(struct sbgw_worker *w, const struct sbgw_sand
 	/* A new connection: remember where it was going (retransmitted SYNs refresh it). */
 	if ((info->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG) {
 		struct sbgw_redirect_entry e;
+
+		/*
+		 * Relayed connections count against the sandbox's max_connections
+		 * with its NAT flows (semantics §2.12, DNS over TCP included); a
+		 * retransmitted SYN of one already counted passes.
+		 */
+		if (sbgw_relay_over_cap(w, sb, v4 ? AF_INET : AF_INET6, v4 ? ip + 12 : ip + 8,
+					info->sport, now))
+			return SBGW_DROP_MAX_CONNECTIONS;
 
 		memset(&e, 0, sizeof(e));
 		e.family = v4 ? AF_INET : AF_INET6;

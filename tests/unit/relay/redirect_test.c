@@ -3,7 +3,8 @@
  * The redirect table: entries found by their guest address and port,
  * replaced by a new SYN, expiring unless held, released with a grace
  * period, a full neighbourhood refused, and readers that never see a torn
- * entry while another thread writes.
+ * entry while another thread writes; each sandbox's connections counted
+ * (pending from SYN to accept or expiry, held until released).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -136,6 +137,66 @@ static void redirect_full_neighbourhood_is_refused(void **state)
 	sbgw_redirect_free(t);
 }
 
+static void redirect_counts_pending_and_held_per_sandbox(void **state)
+{
+	struct sbgw_redirect *t = sbgw_redirect_create(1024, 0);
+	struct sbgw_redirect_entry a = entry("172.16.0.2", 1, "1.1.1.1", 53);
+	struct sbgw_redirect_entry b = entry("172.16.0.2", 2, "1.1.1.1", 53);
+	struct sbgw_redirect_entry other = entry("172.16.0.6", 1, "1.1.1.1", 53), got;
+	struct sbgw_redirect_ref ref;
+
+	(void)state;
+	assert_int_equal(sbgw_redirect_track(t, 8), 0);
+	other.sandbox = 4;
+	assert_int_equal(sbgw_redirect_add(t, &a, NOW, TTL), 0);
+	assert_int_equal(sbgw_redirect_add(t, &b, NOW, TTL), 0);
+	assert_int_equal(sbgw_redirect_add(t, &other, NOW, TTL), 0);
+	/* A retransmitted SYN is the same connection. */
+	assert_int_equal(sbgw_redirect_add(t, &a, NOW + 1, TTL), 0);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 2);
+	assert_int_equal(sbgw_redirect_in_use(t, 4), 1);
+	assert_int_equal(sbgw_redirect_in_use(t, 9), 0); /* not tracked */
+	/* Accepted: held instead of pending, still one connection. */
+	assert_true(sbgw_redirect_lookup(t, AF_INET, a.guest, 1, NOW + 2, &got, &ref));
+	assert_int_equal(ref.sandbox, 3);
+	sbgw_redirect_hold(t, &ref);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 2);
+	/* b never completes: the sweep stops counting it once it expired, not before. */
+	sbgw_redirect_sweep(t, NOW + TTL / 2, 1024);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 2);
+	sbgw_redirect_sweep(t, NOW + 2 * TTL, 1024);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 1);
+	assert_int_equal(sbgw_redirect_in_use(t, 4), 0);
+	/* Closed: the grace period does not count. */
+	sbgw_redirect_release(t, &ref, NOW + 3 * TTL);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 0);
+	sbgw_redirect_free(t);
+}
+
+static void redirect_reused_expired_slot_stops_counting_old_entry(void **state)
+{
+	struct sbgw_redirect *t = sbgw_redirect_create(8, 0); /* one neighbourhood */
+	struct sbgw_redirect_entry e;
+
+	(void)state;
+	assert_int_equal(sbgw_redirect_track(t, 8), 0);
+	for (uint16_t p = 1; p <= 8; p++) {
+		e = entry("172.16.0.2", p, "1.1.1.1", 53);
+		assert_int_equal(sbgw_redirect_add(t, &e, NOW, TTL), 0);
+	}
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 8);
+	/* All expired, none swept: a new SYN (another sandbox) reuses a slot. */
+	e = entry("172.16.0.6", 100, "1.1.1.1", 53);
+	e.sandbox = 5;
+	assert_int_equal(sbgw_redirect_add(t, &e, NOW + TTL + 1, TTL), 0);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 7);
+	assert_int_equal(sbgw_redirect_in_use(t, 5), 1);
+	sbgw_redirect_sweep(t, NOW + TTL + 2, 8);
+	assert_int_equal(sbgw_redirect_in_use(t, 3), 0);
+	assert_int_equal(sbgw_redirect_in_use(t, 5), 1);
+	sbgw_redirect_free(t);
+}
+
 /* A writer keeps replacing one key's destination; the reader must only see whole entries. */
 struct race {
 	struct sbgw_redirect *t;
@@ -193,6 +254,8 @@ int main(void)
 		cmocka_unit_test(redirect_held_entry_outlives_ttl_until_released),
 		cmocka_unit_test(redirect_full_neighbourhood_is_refused),
 		cmocka_unit_test(redirect_reader_never_sees_torn_entry),
+		cmocka_unit_test(redirect_counts_pending_and_held_per_sandbox),
+		cmocka_unit_test(redirect_reused_expired_slot_stops_counting_old_entry),
 	};
 
 	return cmocka_run_group_tests_name("redirect", tests, NULL, NULL);
